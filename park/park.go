@@ -1,0 +1,360 @@
+// Package park parks goroutines through the runtime's own goparkunlock, with
+// the wait reason and execution-trace block reason you choose, and releases
+// them safely.
+//
+// A reason is given as text. Text that equals one of the runtime's reasons
+// ("chan receive", "select", "sleep", …) parks with the runtime's index, so
+// every tool reports it exactly as it reports the real thing. Other text is
+// custom: it is written into a slot of the runtime's table that the runtime
+// seldom uses (see linked.Catalog), and the slot's own text is restored on
+// release. Reasons that would break the runtime are refused.
+//
+// Every parked goroutine carries the pprof labels reason=<text> and
+// trace_reason=<text>, so the reasons also reach the debug=1 text and the
+// protobuf profile, which have no wait reasons of their own.
+//
+// # Parameters
+//
+// A Group says what to park: Count goroutines with Reason and TraceReason,
+// and extra Labels. An empty Reason is DefaultReason; an empty TraceReason is
+// the runtime's own pairing for a runtime wait reason (chan receive → "chan
+// receive", sync.Cond.Wait → "sync.(*Cond).Wait", …) and "unspecified" for
+// custom text.
+//
+// Park returns once every goroutine of the group is in _Gwaiting: each one
+// takes its runtime lock, records its g and says it is parked, then calls
+// goparkunlock, which switches it to _Gwaiting before it unlocks. The waker
+// takes the same lock; a goroutine that has not parked yet finds a wake-up
+// waiting for it and does not park at all. Nothing sleeps.
+//
+// Release readies every goroutine, including those the goroutineleak
+// profile declared leaked, and waits for them to return.
+package park
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"gsysint-demo/linked"
+)
+
+// DefaultReason is the wait reason of a Group that names none.
+const DefaultReason = "parked by gsysint-demo"
+
+// Group is a set of goroutines parked alike.
+type Group struct {
+	Reason      string            // runtime text or custom; "" is DefaultReason
+	TraceReason string            // runtime text or custom; "" pairs it with Reason
+	Count       int               // how many goroutines, at least 1
+	Labels      map[string]string // pprof labels besides reason and trace_reason
+}
+
+// Reason is a resolved wait or trace block reason.
+type Reason struct {
+	Text   string // what the runtime shows
+	Index  int    // its index in the runtime's table
+	Custom bool   // Text is custom, shown through the borrowed slot Index
+	Class  linked.Class
+	Note   string // why Class, for a runtime reason
+}
+
+func (r Reason) String() string {
+	if r.Custom {
+		return fmt.Sprintf("%q (custom, slot %d)", r.Text, r.Index)
+	}
+	return fmt.Sprintf("%q (%d)", r.Text, r.Index)
+}
+
+// Parked describes a group that Park parked.
+type Parked struct {
+	Count       int
+	Wait, Trace Reason
+	Labels      map[string]string // all labels, reason and trace_reason included
+}
+
+// String reads as "3 goroutines: reason "chan receive" (19), trace reason
+// "chan receive" (7)".
+func (p Parked) String() string {
+	noun := "goroutines"
+	if p.Count == 1 {
+		noun = "goroutine"
+	}
+	return fmt.Sprintf("%d %s: reason %v, trace reason %v", p.Count, noun, p.Wait, p.Trace)
+}
+
+// Released says what Release did.
+type Released struct {
+	Released        int // goroutines readied and returned
+	LeakedRecovered int // of those, how many the goroutineleak profile had marked leaked
+	NotWaiting      int // goroutines found neither waiting nor leaked: left alone (never expected)
+}
+
+// Option configures a Parker.
+type Option func(*Parker)
+
+// WithProgress has Park call fn(started, total) as it starts goroutines,
+// about every 64k goroutines and once at the end.
+func WithProgress(fn func(started, total int)) Option {
+	return func(p *Parker) { p.progress = fn }
+}
+
+// Parker parks groups of goroutines and releases them. Its methods may be
+// called from any goroutine.
+type Parker struct {
+	cat      *linked.Catalog
+	progress func(started, total int)
+
+	// busy is held by Park while it starts goroutines and by Release, so a
+	// Release waits for a Park in progress (cancel its context to hurry it).
+	busy sync.Mutex
+
+	mu        sync.Mutex // guards what follows
+	groups    []*group
+	waitUse   map[int]int      // runtime wait reasons in use, by index: how many groups
+	traceUse  map[int]int      // runtime trace reasons in use
+	waitLent  map[string]*lent // custom wait text → its slot
+	traceLent map[string]*lent // custom trace text → its slot
+}
+
+// lent is a borrowed slot: the runtime's text it held, and how many groups use it.
+type lent struct {
+	slot  int
+	saved string
+	users int
+}
+
+// New checks that the running runtime matches the vetted catalog (tables
+// and g layout) and returns a Parker.
+func New(opts ...Option) (*Parker, error) {
+	if err := linked.Check(); err != nil {
+		return nil, fmt.Errorf("the runtime does not match what gsysint-demo was vetted on, so it parks nothing: %w", err)
+	}
+	p := &Parker{
+		cat:       linked.Vetted(),
+		waitUse:   map[int]int{},
+		traceUse:  map[int]int{},
+		waitLent:  map[string]*lent{},
+		traceLent: map[string]*lent{},
+	}
+	for _, o := range opts {
+		o(p)
+	}
+	return p, nil
+}
+
+// Resolve says how Park would park the groups, all together, without
+// parking anything: it returns an error for a refused reason or for more
+// custom texts than borrowable slots, given what p has parked already.
+func (p *Parker) Resolve(groups ...Group) ([]Parked, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	plan := p.snapshot()
+	out := make([]Parked, 0, len(groups))
+	for _, g := range groups {
+		pk, err := plan.resolve(g)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pk)
+	}
+	return out, nil
+}
+
+// Park starts g.Count goroutines and returns once all of them are parked.
+// If ctx is cancelled while it starts them, it stops starting more and
+// returns ctx's error with what it parked so far, which Release releases.
+func (p *Parker) Park(ctx context.Context, g Group) (Parked, error) {
+	p.busy.Lock()
+	defer p.busy.Unlock()
+	p.mu.Lock()
+	plan := p.snapshot()
+	pk, err := plan.resolve(g)
+	if err != nil {
+		p.mu.Unlock()
+		return Parked{}, err
+	}
+	p.lend(pk)
+	gr := &group{parked: pk, waiters: make([]waiter, pk.Count)}
+	p.groups = append(p.groups, gr)
+	p.mu.Unlock()
+
+	wait, trace := linked.WaitReason(pk.Wait.Index), linked.TraceReason(pk.Trace.Index)
+	if err := p.cat.CheckParkable(wait, trace); err != nil {
+		// resolve refuses these first; this is the last line of defence.
+		return Parked{}, err
+	}
+	var labels []string
+	for _, k := range slices.Sorted(maps.Keys(pk.Labels)) {
+		labels = append(labels, k, pk.Labels[k])
+	}
+	// Goroutines inherit the labels of the goroutine that starts them, so
+	// starting them inside pprof.Do labels them all at no cost per goroutine.
+	pprof.Do(ctx, pprof.Labels(labels...), func(ctx context.Context) {
+		for i := range gr.waiters {
+			if i&0x3ff == 0 {
+				if ctx.Err() != nil {
+					break
+				}
+				if i&0xffff == 0 {
+					p.report(i, pk.Count)
+				}
+			}
+			gr.started++
+			gr.done.Add(1)
+			go gr.waiters[i].park(wait, trace, &gr.done)
+		}
+	})
+	p.report(gr.started, pk.Count)
+	for i := range gr.started {
+		gr.waiters[i].awaitParked()
+	}
+	if gr.started < pk.Count {
+		pk.Count = gr.started
+		return pk, ctx.Err()
+	}
+	return pk, nil
+}
+
+func (p *Parker) report(started, total int) {
+	if p.progress != nil {
+		p.progress(started, total)
+	}
+}
+
+// Release readies every goroutine p parked, waits for them to return, and
+// restores the borrowed slots. p may park again afterwards.
+func (p *Parker) Release() Released {
+	p.busy.Lock()
+	defer p.busy.Unlock()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var r Released
+	for _, gr := range p.groups {
+		for i := range gr.started {
+			switch gr.waiters[i].wake() {
+			case linked.Woken:
+				r.Released++
+			case linked.WokenLeaked:
+				r.Released++
+				r.LeakedRecovered++
+			case linked.NotWaiting:
+				r.NotWaiting++
+			}
+		}
+	}
+	if r.NotWaiting == 0 {
+		for _, gr := range p.groups {
+			gr.done.Wait()
+		}
+	}
+	for _, gr := range p.groups {
+		p.giveBack(gr.parked)
+	}
+	p.groups = nil
+	return r
+}
+
+// Parked returns the groups p holds parked.
+func (p *Parker) Parked() []Parked {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]Parked, len(p.groups))
+	for i, gr := range p.groups {
+		out[i] = gr.parked
+		out[i].Count = gr.started
+	}
+	return out
+}
+
+// group is one Park call's goroutines.
+type group struct {
+	parked  Parked
+	waiters []waiter
+	started int
+	done    sync.WaitGroup
+}
+
+// A waiter's state moves from starting to parked (the goroutine parked) or
+// to wakePending (it was woken before it parked), then to woken.
+const (
+	starting uint32 = iota
+	parked
+	wakePending
+	woken
+)
+
+// waiter is one parked goroutine. mu is the runtime lock it parks with;
+// state and g are handed over under mu, and are atomics only because the
+// race detector cannot see runtime locks.
+type waiter struct {
+	mu    linked.Mutex
+	state atomic.Uint32
+	g     atomic.Pointer[linked.G]
+}
+
+// park is the body of a parked goroutine: goparkunlock is called from
+// here, so traceskip 2 starts the block event's stack at this function.
+//
+//go:noinline
+func (w *waiter) park(reason linked.WaitReason, trace linked.TraceReason, done *sync.WaitGroup) {
+	linked.Lock(&w.mu)
+	if w.state.Load() == wakePending {
+		linked.Unlock(&w.mu)
+	} else {
+		w.g.Store(linked.Getg())
+		w.state.Store(parked)
+		linked.ParkUnlock(&w.mu, reason, trace, 2)
+	}
+	done.Done()
+}
+
+// awaitParked returns once w's goroutine is in _Gwaiting: it has said it
+// parked, and its lock has been released, which goparkunlock does only
+// after switching it to _Gwaiting.
+func (w *waiter) awaitParked() {
+	for w.state.Load() == starting {
+		runtime.Gosched()
+	}
+	linked.Lock(&w.mu)
+	linked.Unlock(&w.mu)
+}
+
+// wake readies w's goroutine, or leaves a wake-up for it if it has not
+// parked yet.
+func (w *waiter) wake() linked.WakeResult {
+	for {
+		linked.Lock(&w.mu)
+		switch w.state.Load() {
+		case starting:
+			w.state.Store(wakePending)
+			linked.Unlock(&w.mu)
+			return linked.Woken
+		case parked:
+			r := linked.Wake(w.g.Load())
+			if r == linked.Busy {
+				linked.Unlock(&w.mu)
+				runtime.Gosched()
+				continue
+			}
+			if r != linked.NotWaiting {
+				w.state.Store(woken)
+			}
+			linked.Unlock(&w.mu)
+			return r
+		default:
+			linked.Unlock(&w.mu)
+			return linked.Woken
+		}
+	}
+}
+
+// ErrTooManyCustom is returned (wrapped) when more distinct custom texts
+// are asked for than the runtime has borrowable slots.
+var ErrTooManyCustom = errors.New("too many custom reasons")

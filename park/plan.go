@@ -1,0 +1,166 @@
+package park
+
+import (
+	"fmt"
+	"maps"
+
+	"gsysint-demo/linked"
+)
+
+// plan is what resolving reasons needs to know of what is parked: which
+// runtime reasons groups use, and which slots are lent to which custom text.
+// Resolve works on a copy, so that several groups can be checked together.
+type plan struct {
+	cat        *linked.Catalog
+	waitSlots  []int
+	traceSlots []int
+	waitUse    map[int]int
+	traceUse   map[int]int
+	waitLent   map[string]int // custom text → slot
+	traceLent  map[string]int
+}
+
+func (p *Parker) snapshot() *plan {
+	pl := &plan{
+		cat:        p.cat,
+		waitSlots:  p.cat.BorrowableWait(),
+		traceSlots: p.cat.BorrowableTrace(),
+		waitUse:    maps.Clone(p.waitUse),
+		traceUse:   maps.Clone(p.traceUse),
+		waitLent:   map[string]int{},
+		traceLent:  map[string]int{},
+	}
+	for text, l := range p.waitLent {
+		pl.waitLent[text] = l.slot
+	}
+	for text, l := range p.traceLent {
+		pl.traceLent[text] = l.slot
+	}
+	return pl
+}
+
+// resolve turns g into a Parked, or says why it cannot be parked, and
+// records its reasons in pl.
+func (pl *plan) resolve(g Group) (Parked, error) {
+	if g.Count < 1 {
+		return Parked{}, fmt.Errorf("count %d: want at least 1", g.Count)
+	}
+	text := g.Reason
+	if text == "" {
+		text = DefaultReason
+	}
+	wait, err := pl.pick("wait", text, pl.cat.Wait, pl.waitSlots, pl.waitUse, pl.waitLent)
+	if err != nil {
+		return Parked{}, err
+	}
+	traceText := g.TraceReason
+	if traceText == "" {
+		t := 0 // "unspecified", for custom text
+		if !wait.Custom {
+			t = int(pl.cat.DefaultTrace(linked.WaitReason(wait.Index)))
+		}
+		traceText = pl.cat.Trace[t].Text
+	}
+	trace, err := pl.pick("trace", traceText, pl.cat.Trace, pl.traceSlots, pl.traceUse, pl.traceLent)
+	if err != nil {
+		return Parked{}, err
+	}
+	labels := map[string]string{}
+	for k, v := range g.Labels {
+		if k == "reason" || k == "trace_reason" {
+			return Parked{}, fmt.Errorf("label %q: reserved, park sets it to the group's reason", k)
+		}
+		labels[k] = v
+	}
+	labels["reason"] = wait.Text
+	labels["trace_reason"] = trace.Text
+	return Parked{Count: g.Count, Wait: wait, Trace: trace, Labels: labels}, nil
+}
+
+// pick resolves text against one table: the runtime's own reason if some
+// entry has that text, else a borrowed slot.
+func (pl *plan) pick(kind, text string, table []linked.Entry, slots []int, use map[int]int, lent map[string]int) (Reason, error) {
+	lentTo := func(slot int) (string, bool) {
+		for t, s := range lent {
+			if s == slot {
+				return t, true
+			}
+		}
+		return "", false
+	}
+	for _, e := range table {
+		if e.Text != text || e.Class == linked.Zero {
+			continue
+		}
+		if !e.Class.Parkable() {
+			return Reason{}, fmt.Errorf("%s reason %q (%d) is refused: %s", kind, text, e.Index, e.Note)
+		}
+		if other, ok := lentTo(e.Index); ok {
+			return Reason{}, fmt.Errorf("%s reason %q (%d): its slot is lent to custom text %q while that is parked", kind, text, e.Index, other)
+		}
+		use[e.Index]++
+		return Reason{Text: text, Index: e.Index, Class: e.Class, Note: e.Note}, nil
+	}
+	if text == "" {
+		return Reason{}, fmt.Errorf("empty %s reason: want a runtime reason's text or custom text", kind)
+	}
+	if slot, ok := lent[text]; ok {
+		return Reason{Text: text, Index: slot, Custom: true, Class: linked.Borrowable}, nil
+	}
+	for _, slot := range slots {
+		if _, taken := lentTo(slot); taken || use[slot] > 0 {
+			continue
+		}
+		lent[text] = slot
+		return Reason{Text: text, Index: slot, Custom: true, Class: linked.Borrowable}, nil
+	}
+	return Reason{}, fmt.Errorf("%w: custom %s reason %q needs a slot, and all %d borrowable %s-reason slots %v are in use", ErrTooManyCustom, kind, text, len(slots), kind, slots)
+}
+
+// lend records pk's reasons as in use, writing custom text into its slots.
+// p.mu is held.
+func (p *Parker) lend(pk Parked) {
+	take(pk.Wait, p.waitUse, p.waitLent, func(slot int, text string) string {
+		return linked.SetWaitText(linked.WaitReason(slot), text)
+	})
+	take(pk.Trace, p.traceUse, p.traceLent, func(slot int, text string) string {
+		return linked.SetTraceText(linked.TraceReason(slot), text)
+	})
+}
+
+func take(r Reason, use map[int]int, lentMap map[string]*lent, write func(slot int, text string) string) {
+	if !r.Custom {
+		use[r.Index]++
+		return
+	}
+	if l, ok := lentMap[r.Text]; ok {
+		l.users++
+		return
+	}
+	lentMap[r.Text] = &lent{slot: r.Index, saved: write(r.Index, r.Text), users: 1}
+}
+
+// giveBack undoes lend once pk's goroutines are released, restoring a
+// slot's own text when its last user is gone. p.mu is held.
+func (p *Parker) giveBack(pk Parked) {
+	drop(pk.Wait, p.waitUse, p.waitLent, func(slot int, text string) {
+		linked.SetWaitText(linked.WaitReason(slot), text)
+	})
+	drop(pk.Trace, p.traceUse, p.traceLent, func(slot int, text string) {
+		linked.SetTraceText(linked.TraceReason(slot), text)
+	})
+}
+
+func drop(r Reason, use map[int]int, lentMap map[string]*lent, restore func(slot int, text string)) {
+	if !r.Custom {
+		if use[r.Index]--; use[r.Index] <= 0 {
+			delete(use, r.Index)
+		}
+		return
+	}
+	l := lentMap[r.Text]
+	if l.users--; l.users == 0 {
+		restore(l.slot, l.saved)
+		delete(lentMap, r.Text)
+	}
+}
