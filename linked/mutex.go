@@ -12,5 +12,6 @@ package linked
 // The zero value is unlocked. A Mutex must not be copied once used: while
 // it is held, key records the owning M.
 type Mutex struct {
+	//lint:ignore U1000 only the runtime reads and writes it, through runtime.lock and unlock
 	key uintptr
 }

@@ -1,0 +1,122 @@
+// Package cmd is the gsysint-demo command line: one file per command, built
+// from the table in commands. It knows nothing of unsafe; the engine
+// packages do the work.
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Version is the tool's version.
+const Version = "0.1.0"
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the work failed
+	exitUsage   = 2 // bad input: nothing was done
+)
+
+// env is what commands print to and read from.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	build          string // the build's description, from main
+}
+
+// commands lists every command, in the order help shows them.
+var commands = []func(*env) *cli.Command{
+	parkCommand,
+	reasonsCommand,
+	pprofCommand,
+	versionCommand,
+}
+
+// usageError is bad input: the command did nothing, and exits 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// exitStatus is an error that carries an exit status of its own and has
+// been reported already (gsysint-demo pprof passes go tool pprof's through).
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// Main runs the command line args and returns the exit status.
+func Main(args []string, build string) int {
+	return run(args, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, build: build})
+}
+
+func run(args []string, e *env) int {
+	err := newApp(e).Run(args)
+	var status exitStatus
+	var usage *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &status):
+		return int(status)
+	case errors.As(err, &usage):
+		fmt.Fprintf(e.stderr, "gsysint-demo: %v\n", err)
+		return exitUsage
+	default:
+		fmt.Fprintf(e.stderr, "gsysint-demo: %v\n", err)
+		return exitFailure
+	}
+}
+
+func newApp(e *env) *cli.App {
+	app := &cli.App{
+		Name:      "gsysint-demo",
+		Usage:     "park goroutines through the runtime's hidden scheduler functions and see how the runtime reports them",
+		Version:   Version,
+		Writer:    e.stdout,
+		ErrWriter: e.stderr,
+		// Errors are printed once, by run, with their exit status.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError:   onUsageError,
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usagef("unknown command %q: want one of %s", c.Args().First(), strings.Join(commandNames(e), ", "))
+			}
+			return cli.ShowAppHelp(c)
+		},
+	}
+	cli.VersionPrinter = func(c *cli.Context) { printVersion(e) }
+	for _, mk := range commands {
+		cmd := mk(e)
+		cmd.OnUsageError = onUsageError
+		app.Commands = append(app.Commands, cmd)
+	}
+	return app
+}
+
+func commandNames(e *env) []string {
+	var names []string
+	for _, mk := range commands {
+		names = append(names, mk(e).Name)
+	}
+	return names
+}
+
+// onUsageError turns a flag parsing error into one line and exit status 2.
+// The flag package's own text names the flag and the value
+// (invalid value "abc" for flag -count: ...).
+func onUsageError(c *cli.Context, err error, _ bool) error {
+	msg := err.Error()
+	if name := c.Command.Name; name != "" {
+		msg = name + ": " + msg
+	}
+	return &usageError{msg}
+}

@@ -1,0 +1,347 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"gsysint-demo/dump"
+	"gsysint-demo/linked"
+	"gsysint-demo/park"
+)
+
+func parkCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "park",
+		Usage: "park goroutines with the wait reasons you choose, then dump goroutine profiles",
+		Description: "Parks --count goroutines per --reason through runtime.goparkunlock, dumps the goroutine\n" +
+			"profile --dumps times, --interval apart, then releases them all and exits. Dumps go to\n" +
+			"stdout or --out; everything else goes to stderr. SIGINT or SIGTERM releases and exits 0.\n\n" +
+			"   gsysint-demo park --reason \"waiting for godot\"\n" +
+			"   gsysint-demo park -r \"chan receive\" -r select -n 2 --summary\n" +
+			"   gsysint-demo park --debug 0 --dumps 1 > g.pb.gz && go tool pprof -top g.pb.gz",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "reason", Aliases: []string{"r"}, Usage: "wait reason: a runtime reason's text (\"chan receive\") or custom text; repeatable (default: \"" + park.DefaultReason + "\")"},
+			&cli.IntFlag{Name: "count", Aliases: []string{"n"}, Value: 3, Usage: "goroutines per reason"},
+			&cli.StringFlag{Name: "trace-reason", Usage: "trace block reason: runtime text or custom (default: the runtime's pairing; \"unspecified\" for custom text)"},
+			&cli.StringSliceFlag{Name: "label", Usage: "extra pprof label KEY=VALUE on the parked goroutines; repeatable"},
+			&cli.DurationFlag{Name: "interval", Value: time.Second, Usage: "time between dumps"},
+			&cli.IntFlag{Name: "dumps", Value: 3, Usage: "dumps before releasing and exiting; 0 = until interrupted"},
+			&cli.DurationFlag{Name: "duration", Usage: "stop after this long instead of counting dumps"},
+			&cli.IntFlag{Name: "debug", Value: 2, Usage: "profile format: 2 text with wait reasons, 1 text with labels, 0 gzipped protobuf"},
+			&cli.StringFlag{Name: "profile", Value: "goroutine", Usage: "goroutine | goroutineleak"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "\"-\" for stdout, or a directory for one file per dump (goroutine-0001.txt, goroutine-0002.pb.gz, ...)"},
+			&cli.StringFlag{Name: "http", Usage: "serve net/http/pprof at this address while parked, e.g. 127.0.0.1:0 (port 0 picks a free port)"},
+			&cli.BoolFlag{Name: "http-public", Usage: "allow --http on a non-loopback address"},
+			&cli.BoolFlag{Name: "summary", Usage: "after each dump, a table of goroutines by state and reason on stderr"},
+		},
+		Action: func(c *cli.Context) error {
+			o, err := parkOptionsFrom(c)
+			if err != nil {
+				return err
+			}
+			return runPark(e, o)
+		},
+	}
+}
+
+// parkOptions is the park command's validated flags.
+type parkOptions struct {
+	groups   []park.Group
+	interval time.Duration
+	dumps    int // 0: until --duration or a signal
+	duration time.Duration
+	debug    int
+	profile  string
+	outDir   string // "" for stdout
+	http     string
+	summary  bool
+}
+
+func parkOptionsFrom(c *cli.Context) (*parkOptions, error) {
+	if c.Args().Present() {
+		return nil, usagef("park: unexpected argument %q: flags only (did you mean --reason %q?)", c.Args().First(), c.Args().First())
+	}
+	o := &parkOptions{
+		interval: c.Duration("interval"),
+		dumps:    c.Int("dumps"),
+		duration: c.Duration("duration"),
+		debug:    c.Int("debug"),
+		profile:  c.String("profile"),
+		http:     c.String("http"),
+		summary:  c.Bool("summary"),
+	}
+	count := c.Int("count")
+	if count < 1 {
+		return nil, usagef("park: --count %d: want a whole number of goroutines, at least 1", count)
+	}
+	labels := map[string]string{}
+	for _, kv := range c.StringSlice("label") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usagef("park: --label %q: want KEY=VALUE", kv)
+		}
+		labels[k] = v
+	}
+	reasons := c.StringSlice("reason")
+	if len(reasons) == 0 {
+		reasons = []string{park.DefaultReason}
+	}
+	for _, r := range reasons {
+		if r == "" {
+			return nil, usagef("park: --reason \"\": want a runtime reason's text (see gsysint-demo reasons) or custom text")
+		}
+		o.groups = append(o.groups, park.Group{Reason: r, TraceReason: c.String("trace-reason"), Count: count, Labels: labels})
+	}
+	if o.interval <= 0 {
+		return nil, usagef("park: --interval %v: want a positive duration such as 500ms or 2s", o.interval)
+	}
+	if o.dumps < 0 {
+		return nil, usagef("park: --dumps %d: want 0 (until interrupted) or more", o.dumps)
+	}
+	if c.IsSet("duration") {
+		if c.IsSet("dumps") {
+			return nil, usagef("park: --dumps %d and --duration %v: give one of them", o.dumps, o.duration)
+		}
+		if o.duration <= 0 {
+			return nil, usagef("park: --duration %v: want a positive duration such as 10s", o.duration)
+		}
+		o.dumps = 0
+	}
+	if o.debug < 0 || o.debug > 2 {
+		return nil, usagef("park: --debug %d: want 0, 1 or 2", o.debug)
+	}
+	switch o.profile {
+	case "goroutine":
+	case "goroutineleak":
+		if pprof.Lookup("goroutineleak") == nil {
+			return nil, usagef("park: --profile goroutineleak: %v", dump.ErrNoLeakProfile)
+		}
+	default:
+		return nil, usagef("park: --profile %q: want goroutine or goroutineleak", o.profile)
+	}
+	if out := c.String("out"); out != "-" {
+		if err := checkWritableDir(out); err != nil {
+			return nil, usagef("park: --out %q: %v", out, err)
+		}
+		o.outDir = out
+	} else if o.debug == 0 && o.dumps != 1 {
+		return nil, usagef("park: --debug 0 to stdout needs --dumps 1 (profiles one after another are not a profile): use --out DIR for more")
+	}
+	if o.http != "" {
+		if err := checkHTTPAddr(o.http, c.Bool("http-public")); err != nil {
+			return nil, usagef("park: --http %q: %v", o.http, err)
+		}
+	}
+	return o, nil
+}
+
+// checkWritableDir says why dir cannot take dump files, if it cannot.
+func checkWritableDir(dir string) error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return errors.New("want an existing directory (or - for stdout)")
+	}
+	if !st.IsDir() {
+		return errors.New("not a directory: want an existing directory (or - for stdout)")
+	}
+	f, err := os.CreateTemp(dir, ".gsysint-demo-probe-*")
+	if err != nil {
+		return fmt.Errorf("not writable: %v", err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+func checkHTTPAddr(addr string, public bool) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want HOST:PORT, e.g. 127.0.0.1:6060 or localhost:0")
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("bad port %q: want a number, 0 for any free port", port)
+	}
+	if public {
+		return nil
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return errors.New("not a loopback address: serving goroutine dumps beyond this machine needs --http-public")
+}
+
+func runPark(e *env, o *parkOptions) (err error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	progress := newProgress(e.stderr)
+	p, err := park.New(park.WithProgress(progress.update))
+	if err != nil {
+		return err
+	}
+	plans, err := p.Resolve(o.groups...)
+	if err != nil {
+		return usagef("park: %v", err)
+	}
+	if err := checkMemory(o.groups); err != nil {
+		return usagef("park: %v", err)
+	}
+
+	var srv *pprofServer
+	if o.http != "" {
+		if srv, err = startPprofServer(o.http); err != nil {
+			return usagef("park: --http %q: %v", o.http, err)
+		}
+		defer srv.shutdown()
+	}
+
+	// Whatever happens from here on, every parked goroutine is released.
+	defer func() {
+		if srv != nil {
+			srv.shutdown()
+		}
+		r := p.Release()
+		fmt.Fprintf(e.stderr, "released %d goroutines", r.Released)
+		if r.LeakedRecovered > 0 {
+			fmt.Fprintf(e.stderr, " (%d of them marked leaked by the goroutineleak profile, restored to waiting first)", r.LeakedRecovered)
+		}
+		fmt.Fprintln(e.stderr)
+		if r.NotWaiting > 0 && err == nil {
+			err = fmt.Errorf("%d goroutines were neither waiting nor leaked and were left alone", r.NotWaiting)
+		}
+	}()
+
+	for i, g := range o.groups {
+		pk, err := p.Park(ctx, g)
+		progress.done()
+		if err != nil {
+			if ctx.Err() != nil {
+				fmt.Fprintf(e.stderr, "interrupted while parking: %d of %d goroutines parked\n", pk.Count, g.Count)
+				return nil
+			}
+			return err
+		}
+		fmt.Fprintf(e.stderr, "parked %v\n", pk)
+		if note := classNote(plans[i]); note != "" {
+			fmt.Fprintf(e.stderr, "  note: %s\n", note)
+		}
+	}
+	if srv != nil {
+		fmt.Fprintf(e.stderr, "serving pprof on http://%s/debug/pprof/\n", srv.addr)
+	}
+
+	var deadline <-chan time.Time
+	if o.duration > 0 {
+		deadline = time.After(o.duration)
+	}
+	tick := time.NewTicker(o.interval)
+	defer tick.Stop()
+	for n := 1; o.dumps == 0 || n <= o.dumps; n++ {
+		// A signal that arrives during a dump lets the dump finish whole.
+		if err := writeDump(e, o, n); err != nil {
+			return err
+		}
+		if o.dumps != 0 && n == o.dumps {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(e.stderr, "interrupted")
+			return nil
+		case <-deadline:
+			return nil
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+// classNote warns of what a reason does beyond showing.
+func classNote(pk park.Parked) string {
+	w := pk.Wait
+	if w.Custom {
+		return ""
+	}
+	switch w.Class {
+	case linked.LeakCandidate:
+		return fmt.Sprintf("%q is a leak candidate: the goroutineleak profile marks such goroutines leaked; release restores them to waiting first", w.Text)
+	case linked.MetricSideEffect:
+		return fmt.Sprintf("%q has a metric side effect: %s", w.Text, w.Note)
+	case linked.Runtime:
+		return fmt.Sprintf("%q is a reason the runtime uses itself (%s): parking with it is harmless", w.Text, w.Note)
+	}
+	return ""
+}
+
+// writeDump writes dump n to stdout or to its file, reports it on stderr,
+// and summarises it if asked.
+func writeDump(e *env, o *parkOptions, n int) error {
+	var keep bytes.Buffer
+	w := e.stdout
+	var file *atomicFile
+	if o.outDir != "" {
+		ext := ".txt"
+		if o.debug == 0 {
+			ext = ".pb.gz"
+		}
+		var err error
+		if file, err = createAtomic(filepath.Join(o.outDir, fmt.Sprintf("%s-%04d%s", o.profile, n, ext))); err != nil {
+			return err
+		}
+		defer file.discard()
+		w = file
+	}
+	if o.summary {
+		w = io.MultiWriter(w, &keep)
+	}
+	st, err := dump.Write(w, o.profile, o.debug)
+	if err != nil {
+		return fmt.Errorf("dump %d: %w", n, err)
+	}
+	where := ""
+	if file != nil {
+		if err := file.commit(); err != nil {
+			return fmt.Errorf("dump %d: %w", n, err)
+		}
+		where = " → " + file.path
+	}
+	fmt.Fprintf(e.stderr, "dump %d: %s debug=%d, %d goroutines, %s in %v%s\n",
+		n, o.profile, o.debug, st.Goroutines, formatBytes(st.Bytes), st.Elapsed.Round(time.Microsecond), where)
+	if o.summary {
+		snap, err := dump.Parse(&keep)
+		if err != nil {
+			return fmt.Errorf("dump %d: summary: %w", n, err)
+		}
+		if err := dump.Summarize(snap, dump.Options{Top: 5}).WriteText(e.stderr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

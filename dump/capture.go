@@ -1,0 +1,237 @@
+package dump
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/pprof"
+	"sync/atomic"
+	"time"
+)
+
+// Stats describes one written dump.
+type Stats struct {
+	// Goroutines is the number of goroutines in the dump: the goroutine
+	// headers for debug=2 text, the profile's total for debug=1 and debug=0.
+	Goroutines int `json:"goroutines"`
+	// Bytes is the number of bytes written to w.
+	Bytes int64 `json:"bytes"`
+	// Elapsed is the time taken to capture and write the dump.
+	Elapsed time.Duration `json:"elapsed_ns"`
+}
+
+// ErrNoLeakProfile is returned by [Write] for profile "goroutineleak" when
+// the running binary has no such profile.
+var ErrNoLeakProfile = errors.New(`profile "goroutineleak" is not registered in this binary: ` +
+	`use Go 1.27 or later, or build with GOEXPERIMENT=goroutineleakprofile on Go 1.26`)
+
+// Buffer sizing for WriteGoroutineText.
+const (
+	// initialPerGoroutine is the bytes-per-goroutine estimate used before the
+	// first dump: a parked goroutine with a short stack takes 300-600 bytes,
+	// so this is generous without being wasteful at 100k goroutines.
+	initialPerGoroutine = 1 << 10
+	// minTextBuffer is the smallest buffer we hand to runtime.Stack.
+	minTextBuffer = 64 << 10
+)
+
+var (
+	// perGoroutine is the average size of a goroutine's text in the
+	// previous dump, the base of the next buffer estimate.
+	perGoroutine atomic.Int64
+	// textBuf holds the buffer of the previous dump for reuse. A caller
+	// takes it out (Swap(nil)) and puts it back when done, so concurrent
+	// dumps never share a buffer and never wait for each other's writer.
+	textBuf atomic.Pointer[[]byte]
+)
+
+// textBufferSize returns the buffer size for a dump of n goroutines: the
+// previous average plus a quarter, for 1/8 more goroutines than now.
+func textBufferSize(n int) int {
+	per := perGoroutine.Load()
+	if per <= 0 {
+		per = initialPerGoroutine
+	}
+	size := int64(n+n/8+16) * (per + per/4)
+	if size < minTextBuffer {
+		size = minTextBuffer
+	}
+	return int(size)
+}
+
+// goroutineHeader starts every goroutine in debug=2 text (the first one is
+// at offset 0, the others follow a blank line):
+//
+//	goroutine 18 [chan receive, 2 minutes]:
+var goroutineHeader = []byte("\ngoroutine ")
+
+// countHeaders counts the goroutine headers in debug=2 text.
+func countHeaders(b []byte) int {
+	n := bytes.Count(b, goroutineHeader)
+	if bytes.HasPrefix(b, goroutineHeader[1:]) {
+		n++
+	}
+	return n
+}
+
+// WriteGoroutineText writes the stacks of all goroutines in the debug=2
+// format: the bytes of one runtime.Stack(buf, true) call, which stops the
+// world once. The buffer is sized from runtime.NumGoroutine and the previous
+// dump's bytes per goroutine; it is grown and the dump retaken only when the
+// runtime filled it. The buffer is kept for the next call.
+//
+// pprof.Lookup("goroutine").WriteTo(w, 2) prints the same text but stops the
+// world for each attempt while doubling a buffer from 1 MiB, and silently
+// truncates the dump at 64 MiB.
+func WriteGoroutineText(w io.Writer) (Stats, error) {
+	start := time.Now()
+	want := textBufferSize(runtime.NumGoroutine())
+	var buf []byte
+	if p := textBuf.Swap(nil); p != nil {
+		buf = *p
+	}
+	// Reuse the kept buffer unless it is too small or far too big.
+	if len(buf) < want || (len(buf) > 4*want && len(buf) > 4*minTextBuffer) {
+		buf = make([]byte, want)
+	}
+	var n int
+	for {
+		n = runtime.Stack(buf, true)
+		if n < len(buf) {
+			break
+		}
+		// Filled: the dump may be cut short. Grow and take it again.
+		buf = make([]byte, 2*len(buf))
+	}
+	defer textBuf.Store(&buf)
+
+	text := buf[:n]
+	st := Stats{Goroutines: countHeaders(text)}
+	if st.Goroutines > 0 {
+		perGoroutine.Store(int64(n / st.Goroutines))
+	}
+	m, err := w.Write(text)
+	st.Bytes = int64(m)
+	st.Elapsed = time.Since(start)
+	if err != nil {
+		return st, fmt.Errorf("writing goroutine dump: %w", err)
+	}
+	return st, nil
+}
+
+// Write writes profile "goroutine" or "goroutineleak" at the given debug
+// level: 0 for a gzipped protobuf, 1 for the legacy text with counts per
+// stack, 2 for the stacks of every goroutine. goroutine with debug=2 goes
+// through [WriteGoroutineText]; everything else through
+// pprof.Lookup(profile).WriteTo(w, debug). Taking "goroutineleak" runs a
+// garbage collection that marks leaked goroutines; without that profile in
+// the binary, Write returns [ErrNoLeakProfile].
+func Write(w io.Writer, profile string, debug int) (Stats, error) {
+	if debug < 0 || debug > 2 {
+		return Stats{}, fmt.Errorf("unknown debug level %d: want 0, 1 or 2", debug)
+	}
+	switch profile {
+	case "goroutine":
+		if debug == 2 {
+			return WriteGoroutineText(w)
+		}
+	case "goroutineleak":
+	default:
+		return Stats{}, fmt.Errorf("unknown profile %q: want goroutine or goroutineleak", profile)
+	}
+	p := pprof.Lookup(profile)
+	if p == nil {
+		return Stats{}, ErrNoLeakProfile
+	}
+	start := time.Now()
+	cw := &countingWriter{w: w, debug: debug, atLineStart: true}
+	err := p.WriteTo(cw, debug)
+	st := Stats{Bytes: cw.n, Elapsed: time.Since(start)}
+	if err != nil {
+		return st, fmt.Errorf("writing %s profile (debug=%d): %w", profile, debug, err)
+	}
+	if cw.err != nil {
+		return st, fmt.Errorf("writing %s profile (debug=%d): %w", profile, debug, cw.err)
+	}
+	st.Goroutines, err = cw.goroutines()
+	if err != nil {
+		return st, fmt.Errorf("counting goroutines in %s profile (debug=%d): %w", profile, debug, err)
+	}
+	return st, nil
+}
+
+// countingWriter passes writes through and keeps what it needs to count the
+// goroutines: the whole protobuf (it is small: one sample per distinct
+// stack), the first line of debug=1 text, or a running count of debug=2
+// headers.
+type countingWriter struct {
+	w     io.Writer
+	n     int64
+	err   error
+	debug int
+
+	proto       bytes.Buffer // debug=0
+	firstLine   []byte       // debug=1, up to its newline
+	atLineStart bool         // debug=2: the next byte starts a line
+	match       int          // debug=2: bytes of "goroutine " matched so far
+	headers     int          // debug=2
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	p = p[:n]
+	switch c.debug {
+	case 0:
+		c.proto.Write(p)
+	case 1:
+		if i := bytes.IndexByte(c.firstLine, '\n'); i < 0 && len(c.firstLine) < 256 {
+			c.firstLine = append(c.firstLine, p[:min(len(p), 256)]...)
+		}
+	case 2:
+		c.countHeaders(p)
+	}
+	return n, err
+}
+
+// countHeaders advances a small matcher for "goroutine " at a line start,
+// across Write boundaries.
+func (c *countingWriter) countHeaders(p []byte) {
+	const prefix = "goroutine "
+	for _, b := range p {
+		switch {
+		case b == '\n':
+			c.atLineStart, c.match = true, 0
+		case c.atLineStart && c.match < len(prefix) && b == prefix[c.match]:
+			c.match++
+			if c.match == len(prefix) {
+				c.headers++
+				c.atLineStart, c.match = false, 0
+			}
+		default:
+			c.atLineStart, c.match = false, 0
+		}
+	}
+}
+
+func (c *countingWriter) goroutines() (int, error) {
+	switch c.debug {
+	case 0:
+		s, err := parseProto(bufio.NewReader(&c.proto))
+		if err != nil {
+			return 0, err
+		}
+		return s.Total, nil
+	case 1:
+		line, _, _ := bytes.Cut(c.firstLine, []byte("\n"))
+		_, total, err := parseDebug1Title(line)
+		return total, err
+	}
+	return c.headers, nil
+}

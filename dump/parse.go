@@ -1,0 +1,192 @@
+package dump
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+const (
+	// readBuffer is the bufio size for Parse: lines are sliced out of it
+	// without copying.
+	readBuffer = 1 << 20
+	// maxLine bounds one line of text input.
+	maxLine = 16 << 20
+	// sniffLen is how much of the input Parse looks at to pick a format.
+	sniffLen = 4 << 10
+)
+
+// errNotDump is the error for input in none of the formats.
+var errNotDump = errors.New(`not a goroutine dump: want debug=2 text ("goroutine 1 [running]:"), ` +
+	`debug=1 text ("goroutine profile: total N") or a pprof protobuf`)
+
+// Parse reads a goroutine dump in any of the formats listed in the package
+// documentation, detected from its first bytes: a gzip header means a
+// protobuf; "goroutine profile: total N" (or "goroutineleak profile: ...")
+// means debug=1 text; other text is read as debug=2 text, which may start
+// with a panic or "fatal error:" preamble; other binary input is tried as
+// an uncompressed protobuf.
+func Parse(r io.Reader) (*Snapshot, error) {
+	br := bufio.NewReaderSize(r, readBuffer)
+	head, err := br.Peek(sniffLen)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, fmt.Errorf("reading goroutine dump: %w", err)
+	}
+	switch {
+	case len(head) == 0:
+		return nil, fmt.Errorf("%w: the input is empty", errNotDump)
+	case len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b:
+		return parseProto(br)
+	case isDebug1(head):
+		return parseDebug1(br)
+	case isText(head):
+		return parseDebug2(br)
+	}
+	s, err := parseProto(br)
+	if err != nil {
+		return nil, fmt.Errorf("%w: input starts with %q, and as a protobuf: %v", errNotDump, clip(head, 32), err)
+	}
+	return s, nil
+}
+
+// isDebug1 reports whether b starts with a debug=1 title, of any profile
+// (parseDebug1 refuses those other than goroutine and goroutineleak):
+//
+//	goroutine profile: total 12
+//	goroutineleak profile: total 3
+func isDebug1(b []byte) bool {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	return bytes.Contains(line, []byte(" profile: total "))
+}
+
+// isText reports whether b has no control bytes other than tab, newline
+// and carriage return (a protobuf almost always has: field tags and
+// lengths are small varints).
+func isText(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// clip returns at most n bytes of b, for error messages.
+func clip(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+// lineReader returns the lines of a bufio.Reader without their line ending,
+// sliced out of the reader's buffer when they fit (valid until the next
+// call).
+type lineReader struct {
+	br   *bufio.Reader
+	long []byte // a line longer than the bufio buffer
+	n    int    // number of the last line returned, from 1
+}
+
+// next returns the next line, or io.EOF after the last.
+func (lr *lineReader) next() ([]byte, error) {
+	line, err := lr.br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		lr.long = append(lr.long[:0], line...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			line, err = lr.br.ReadSlice('\n')
+			lr.long = append(lr.long, line...)
+			if len(lr.long) > maxLine {
+				return nil, fmt.Errorf("line %d is longer than %d bytes", lr.n+1, maxLine)
+			}
+		}
+		line = lr.long
+	}
+	if err != nil && err != io.EOF {
+		return nil, fmt.Errorf("reading line %d: %w", lr.n+1, err)
+	}
+	if len(line) == 0 && err == io.EOF {
+		return nil, io.EOF
+	}
+	lr.n++
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	return line, nil
+}
+
+// interner returns one shared string per distinct byte sequence, so that
+// the function names and file paths repeated across thousands of stacks
+// are allocated once.
+type interner map[string]string
+
+func (in interner) get(b []byte) string {
+	if s, ok := in[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	s := string(b)
+	in[s] = s
+	return s
+}
+
+// frameArena hands out frame slices carved from shared chunks, so that a
+// dump of 100k goroutines makes a few hundred allocations for its frames
+// rather than one or more per goroutine.
+type frameArena struct {
+	chunk []Frame
+}
+
+const arenaChunk = 8192
+
+func (a *frameArena) copy(fs []Frame) []Frame {
+	if len(fs) == 0 {
+		return nil
+	}
+	if len(fs) > cap(a.chunk)-len(a.chunk) {
+		if len(fs) > arenaChunk/8 {
+			return append([]Frame(nil), fs...)
+		}
+		a.chunk = make([]Frame, 0, arenaChunk)
+	}
+	start := len(a.chunk)
+	a.chunk = append(a.chunk, fs...)
+	return a.chunk[start:len(a.chunk):len(a.chunk)]
+}
+
+// atoi parses a non-negative decimal number; ok is false for an empty,
+// non-digit or overflowing b.
+func atoi(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+// hexval parses "0x" followed by hex digits.
+func hexval(b []byte) (uint64, bool) {
+	if len(b) < 3 || b[0] != '0' || b[1] != 'x' || len(b) > 18 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b[2:] {
+		switch {
+		case '0' <= c && c <= '9':
+			n = n<<4 | uint64(c-'0')
+		case 'a' <= c && c <= 'f':
+			n = n<<4 | uint64(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			n = n<<4 | uint64(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return n, true
+}

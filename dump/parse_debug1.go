@@ -1,0 +1,218 @@
+package dump
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// parseDebug1Title parses the first line of a debug=1 profile:
+//
+//	goroutine profile: total 12
+//	goroutineleak profile: total 3
+func parseDebug1Title(line []byte) (profile string, total int, err error) {
+	name, n, ok := bytes.Cut(line, []byte(" profile: total "))
+	if !ok {
+		return "", 0, fmt.Errorf("bad debug=1 title %q: want \"goroutine profile: total N\"", clip(line, 80))
+	}
+	switch string(name) {
+	case "goroutine", "goroutineleak":
+	default:
+		return "", 0, fmt.Errorf("debug=1 profile %q: want goroutine or goroutineleak", clip(name, 40))
+	}
+	t, ok := atoi(n)
+	if !ok {
+		return "", 0, fmt.Errorf("bad total %q in debug=1 title: want a number", clip(n, 40))
+	}
+	return string(name), int(t), nil
+}
+
+// parseDebug1 reads the legacy text of pprof's WriteTo(w, 1) for count
+// profiles: a title, then records separated by blank lines, each a count
+// and PCs, optional labels, and one line per frame (padded by tabwriter,
+// so fields may be separated by several tabs):
+//
+//	goroutine profile: total 12
+//	3 @ 0x43e0ae 0x40734c 0x4a0a45 0x4759e1
+//	# labels: {"job":"w7", "path":"a b"}
+//	#	0x4a0a44	main.blockChanRecv+0x24	/tmp/x/main.go:40
+//	#	0x4759e0	runtime.goexit+0x0		/usr/local/go/src/runtime/asm_amd64.s:1700
+func parseDebug1(br *bufio.Reader) (*Snapshot, error) {
+	lr := lineReader{br: br}
+	title, err := lr.next()
+	if err != nil {
+		return nil, fmt.Errorf("reading debug=1 title: %w", err)
+	}
+	profile, total, err := parseDebug1Title(title)
+	if err != nil {
+		return nil, err
+	}
+	s := &Snapshot{Format: FormatDebug1, Profile: profile, Total: total}
+	strs := make(interner)
+	var arena frameArena
+	var cur *Goroutine
+	var frames []Frame
+	end := func() {
+		if cur != nil {
+			cur.Frames = arena.copy(frames)
+			frames, cur = frames[:0], nil
+		}
+	}
+	sum := 0
+	for {
+		line, err := lr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		bad := func(want string) error {
+			return fmt.Errorf("line %d: bad debug=1 line %q: want %s", lr.n, clip(line, 120), want)
+		}
+		switch {
+		case len(line) == 0:
+			end()
+		case line[0] == '#':
+			if cur == nil {
+				return nil, bad("a record (\"N @ 0x...\") before it")
+			}
+			if l, ok := bytes.CutPrefix(line, []byte("# labels: ")); ok {
+				// # labels: {"job":"w7", "path":"a b"}
+				labels, ok := debug1Labels(l, strs)
+				if !ok {
+					return nil, bad(`labels as {"key":"value", ...}`)
+				}
+				cur.Labels = labels
+				continue
+			}
+			// #	0x4a0a44	main.blockChanRecv+0x24	/tmp/x/main.go:40
+			// #	0x4a0a44   (no symbol)
+			f, ok := debug1Frame(line[1:], strs)
+			if !ok {
+				return nil, bad(`"#\t0xPC\tfunc+0xOFF\tfile:line"`)
+			}
+			if f.Func != "" {
+				frames = append(frames, f)
+			}
+		default:
+			// 3 @ 0x43e0ae 0x40734c 0x4a0a45 0x4759e1
+			end()
+			n, pcs, ok := bytes.Cut(line, []byte(" @"))
+			count, ok2 := atoi(n)
+			if !ok || !ok2 || count > 1<<31 {
+				return nil, bad(`"N @ 0x... 0x..."`)
+			}
+			_ = pcs
+			cur = &Goroutine{Count: int(count), Leaked: profile == "goroutineleak"}
+			s.Goroutines = append(s.Goroutines, cur)
+			sum += int(count)
+		}
+	}
+	end()
+	if sum != total {
+		return nil, fmt.Errorf("debug=1 records add up to %d goroutines, the title says total %d", sum, total)
+	}
+	return s, nil
+}
+
+// debug1Frame parses the fields after "#" of a frame line, separated by
+// one or more tabs: PC, func+offset, file:line.
+func debug1Frame(b []byte, strs interner) (Frame, bool) {
+	var fields [3][]byte
+	n := 0
+	for _, f := range bytes.Split(b, []byte("\t")) {
+		if len(f) == 0 {
+			continue
+		}
+		if n == len(fields) {
+			return Frame{}, false
+		}
+		fields[n] = f
+		n++
+	}
+	if n == 0 {
+		return Frame{}, false
+	}
+	if _, ok := hexval(fields[0]); !ok {
+		return Frame{}, false
+	}
+	if n == 1 {
+		return Frame{}, true // a PC without symbol information
+	}
+	fn := fields[1]
+	if i := bytes.LastIndex(fn, []byte("+0x")); i > 0 {
+		fn = fn[:i]
+	}
+	f := Frame{Func: strs.get(fn)}
+	if n == 3 {
+		file := fields[2]
+		if i := bytes.LastIndexByte(file, ':'); i >= 0 {
+			if l, ok := atoi(file[i+1:]); ok {
+				file, f.Line = file[:i], int(l)
+			}
+		}
+		f.File = strs.get(file)
+	}
+	return f, true
+}
+
+// debug1Labels parses {"job":"w7", "path":"a b"}: keys and values quoted
+// with %q, pairs sorted and joined with ", ".
+func debug1Labels(b []byte, strs interner) (map[string]string, bool) {
+	b, ok := bytes.CutPrefix(b, []byte("{"))
+	if !ok {
+		return nil, false
+	}
+	b, ok = bytes.CutSuffix(b, []byte("}"))
+	if !ok {
+		return nil, false
+	}
+	m := make(map[string]string)
+	for len(b) > 0 {
+		k, rest, ok := goQuoted(b, strs)
+		if !ok || !bytes.HasPrefix(rest, []byte(":")) {
+			return nil, false
+		}
+		v, rest, ok := goQuoted(rest[1:], strs)
+		if !ok {
+			return nil, false
+		}
+		m[k] = v
+		if len(rest) == 0 {
+			break
+		}
+		if !bytes.HasPrefix(rest, []byte(", ")) {
+			return nil, false
+		}
+		b = rest[2:]
+	}
+	return m, true
+}
+
+// goQuoted reads a string quoted by strconv.Quote from the start of b.
+func goQuoted(b []byte, strs interner) (string, []byte, bool) {
+	if len(b) < 2 || b[0] != '"' {
+		return "", b, false
+	}
+	escaped := false
+	for i := 1; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			escaped = true
+			i++
+		case '"':
+			if !escaped {
+				return strs.get(b[1:i]), b[i+1:], true
+			}
+			s, err := strconv.Unquote(string(b[:i+1]))
+			if err != nil {
+				return "", b, false
+			}
+			return strs.get([]byte(s)), b[i+1:], true
+		}
+	}
+	return "", b, false
+}

@@ -1,0 +1,485 @@
+package dump
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+)
+
+const (
+	// maxPreamble bounds Snapshot.Preamble.
+	maxPreamble = 64 << 10
+	// goroutineChunk is the number of goroutines per chunk while parsing.
+	goroutineChunk = 1024
+)
+
+// debug2Parser reads the text of runtime.Stack(buf, true), a debug=2
+// profile or a crash, line by line. It keeps one goroutine under
+// construction and appends it to the result when its block ends.
+type debug2Parser struct {
+	lr      lineReader
+	strs    interner
+	arena   frameArena
+	snap    Snapshot
+	started bool // seen the first goroutine header
+
+	preamble []byte
+
+	// chunk holds the goroutines; snap.Goroutines points into it.
+	// (Growing one []Goroutine of 100k goroutines by append would copy
+	// it ~20 times, in long non-preemptible copies that stall the GC.)
+	chunk []Goroutine
+
+	in     bool       // inside a goroutine block
+	cur    *Goroutine // the goroutine being read, in chunk
+	frames []Frame   // its frames, copied to the arena when it ends
+	anc    *Ancestor // the ancestor block being read, if any
+	// fileFor says which frame the next "\tfile:line" line belongs to.
+	fileFor fileTarget
+}
+
+type fileTarget int
+
+const (
+	fileNone fileTarget = iota
+	fileFrame
+	fileCreatedBy
+	fileAncestorFrame
+	fileAncestorCreatedBy
+)
+
+func parseDebug2(br *bufio.Reader) (*Snapshot, error) {
+	p := &debug2Parser{
+		lr:   lineReader{br: br},
+		strs: make(interner),
+		snap: Snapshot{Format: FormatDebug2},
+	}
+	for {
+		line, err := p.lr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := p.line(line); err != nil {
+			return nil, fmt.Errorf("line %d: %w", p.lr.n, err)
+		}
+	}
+	p.flush()
+	if !p.started {
+		return nil, fmt.Errorf("%w: no goroutine header in %d lines of text starting %q",
+			errNotDump, p.lr.n, clip([]byte(p.snap.Preamble), 40))
+	}
+	p.snap.Total = len(p.snap.Goroutines)
+	return &p.snap, nil
+}
+
+var (
+	prefixGoroutine  = []byte("goroutine ")
+	prefixCreatedBy  = []byte("created by ")
+	prefixOrigin     = []byte("[originating from goroutine ")
+	suffixOrigin     = []byte("]:")
+	inGoroutine      = []byte(" in goroutine ")
+	framesElided     = []byte(" frames elided...")
+	additionalElided = []byte("...additional frames elided...")
+)
+
+// line handles one line of input.
+func (p *debug2Parser) line(line []byte) error {
+	// goroutine 1 [running]:
+	if bytes.HasPrefix(line, prefixGoroutine) && len(line) > len(prefixGoroutine) &&
+		isDigit(line[len(prefixGoroutine)]) {
+		p.flush()
+		p.started, p.in = true, true
+		if len(p.chunk) == cap(p.chunk) {
+			p.chunk = make([]Goroutine, 0, goroutineChunk)
+		}
+		p.chunk = p.chunk[:len(p.chunk)+1]
+		p.cur = &p.chunk[len(p.chunk)-1]
+		p.cur.Count = 1
+		return p.header(line)
+	}
+	if !p.in {
+		if !p.started && len(p.preamble)+len(line) < maxPreamble {
+			p.preamble = append(p.preamble, line...)
+			p.preamble = append(p.preamble, '\n')
+		}
+		// Lines between goroutines after the first ("exit status 2",
+		// register dumps after a crash) are not part of the dump.
+		return nil
+	}
+	switch {
+	case len(line) == 0:
+		// The blank line between goroutines.
+		p.flush()
+	case line[0] == '\t':
+		// 	/usr/local/go/src/runtime/proc.go:435 +0x1d
+		// 	/usr/local/go/src/runtime/proc.go:435 +0x1d fp=0xc000047f38 sp=0xc000047f18 pc=0x4751d4
+		p.fileLine(line[1:])
+	case bytes.HasPrefix(line, prefixCreatedBy):
+		p.createdBy(line[len(prefixCreatedBy):])
+	case bytes.HasPrefix(line, prefixOrigin) && bytes.HasSuffix(line, suffixOrigin):
+		// [originating from goroutine 1]:
+		id, ok := atoi(line[len(prefixOrigin) : len(line)-len(suffixOrigin)])
+		if !ok {
+			return fmt.Errorf("bad ancestor line %q: want \"[originating from goroutine N]:\"", clip(line, 80))
+		}
+		p.cur.Ancestors = append(p.cur.Ancestors, Ancestor{ID: id})
+		p.anc = &p.cur.Ancestors[len(p.cur.Ancestors)-1]
+		p.fileFor = fileNone
+	case bytes.Equal(line, additionalElided):
+		// ...additional frames elided...   (ancestors: only the innermost frames are kept)
+		if p.anc != nil {
+			p.anc.Elided = true
+		}
+	case bytes.HasPrefix(line, []byte("...")) && bytes.HasSuffix(line, framesElided):
+		// ...12 frames elided...   (between the innermost and outermost frames)
+		n, ok := atoi(line[3 : len(line)-len(framesElided)])
+		if !ok {
+			return fmt.Errorf("bad elision line %q: want \"...N frames elided...\"", clip(line, 80))
+		}
+		p.cur.ElidedFrames += int(n)
+	case line[len(line)-1] == ')' && bytes.IndexByte(line, '(') > 0:
+		p.call(line)
+	default:
+		// "goroutine running on other thread; stack unavailable" and
+		// the like: keep the first such line when there is no stack.
+		if len(p.frames) == 0 && p.cur.Note == "" && p.anc == nil {
+			p.cur.Note = string(line)
+		}
+		p.fileFor = fileNone
+	}
+	return nil
+}
+
+// call handles a frame's function line:
+//
+//	main.f(0x1, {0xc000012345, 0x3})
+//	main.f(...)
+//	main.(*T).m(0xc00001c030?)
+//	panic({0x4a1d40?, 0x4f0b50?})
+//	main.G[...](0x1)
+func (p *debug2Parser) call(line []byte) {
+	i := bytes.LastIndexByte(line, '(')
+	f := Frame{Func: p.strs.get(line[:i])}
+	if p.anc != nil {
+		p.anc.Frames = append(p.anc.Frames, f)
+		p.fileFor = fileAncestorFrame
+		return
+	}
+	p.frames = append(p.frames, f)
+	p.fileFor = fileFrame
+}
+
+// createdBy handles (after "created by "):
+//
+//	created by main.main in goroutine 1
+//	created by main.spawn            (ancestors, and goroutines started by the runtime)
+func (p *debug2Parser) createdBy(rest []byte) {
+	fn := rest
+	var parent int64
+	if i := bytes.LastIndex(rest, inGoroutine); i >= 0 {
+		if id, ok := atoi(rest[i+len(inGoroutine):]); ok {
+			fn, parent = rest[:i], id
+		}
+	}
+	if p.anc != nil {
+		p.anc.CreatedBy = p.strs.get(fn)
+		p.fileFor = fileAncestorCreatedBy
+		return
+	}
+	p.cur.CreatedBy = p.strs.get(fn)
+	p.cur.CreatedByGoroutine = parent
+	p.fileFor = fileCreatedBy
+}
+
+// fileLine handles a frame's location (after the tab):
+//
+//	/tmp/x/main.go:12 +0x1d
+//	/tmp/x/main.go:12
+//	/usr/local/go/src/runtime/proc.go:435 +0x1d fp=0xc000047f38 sp=0xc000047f18 pc=0x4751d4
+func (p *debug2Parser) fileLine(b []byte) {
+	if i := bytes.Index(b, []byte(" +0x")); i >= 0 {
+		b = b[:i]
+	} else if i := bytes.Index(b, []byte(" fp=")); i >= 0 {
+		b = b[:i]
+	}
+	var line int
+	if i := bytes.LastIndexByte(b, ':'); i >= 0 {
+		if n, ok := atoi(b[i+1:]); ok {
+			b, line = b[:i], int(n)
+		}
+	}
+	switch p.fileFor {
+	case fileFrame:
+		f := &p.frames[len(p.frames)-1]
+		f.File, f.Line = p.strs.get(b), line
+	case fileCreatedBy:
+		p.cur.CreatedByFile, p.cur.CreatedByLine = p.strs.get(b), line
+	case fileAncestorFrame:
+		f := &p.anc.Frames[len(p.anc.Frames)-1]
+		f.File, f.Line = p.strs.get(b), line
+	case fileAncestorCreatedBy:
+		p.anc.CreatedByFile, p.anc.CreatedByLine = p.strs.get(b), line
+	}
+	p.fileFor = fileNone
+}
+
+// flush ends the goroutine under construction.
+func (p *debug2Parser) flush() {
+	if !p.started && p.preamble != nil {
+		p.snap.Preamble = string(bytes.TrimRight(p.preamble, "\n"))
+		p.preamble = nil
+	}
+	if !p.in {
+		return
+	}
+	p.cur.Frames = p.arena.copy(p.frames)
+	p.snap.Goroutines = append(p.snap.Goroutines, p.cur)
+	p.cur, p.frames, p.anc, p.in, p.fileFor = nil, p.frames[:0], nil, false, fileNone
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// header parses a goroutine header into p.cur. The runtime prints
+// (runtime.goroutineheader):
+//
+//	goroutine 1 [running]:
+//	goroutine 18 [chan receive, 2 minutes]:
+//	goroutine 7 [select (leaked)]:
+//	goroutine 9 [chan receive (durable)]:
+//	goroutine 5 [semacquire, 3 minutes, locked to thread]:
+//	goroutine 19 [waiting for godot]:
+//	goroutine 0 gp=0xc000002380 m=0 mp=0x5c2d40 [idle]:             (GOTRACEBACK=system, or the goroutine that threw)
+//	goroutine 20 [waiting for godot labels:{"job": "w7"}]:           (Go 1.26, GODEBUG=tracebacklabels=1)
+//	goroutine 20 [waiting for godot] {job: w7, path: "a b"}:         (Go 1.27, GODEBUG=tracebacklabels=1)
+//
+// in the order: status, " (leaked)", " (scan)", " (durable)", ", N minutes",
+// ", locked to thread", ", synctest bubble N", then the labels. The status
+// is a wait reason that may itself hold commas, parentheses or any custom
+// text, so the suffixes are taken off from the right.
+func (p *debug2Parser) header(line []byte) error {
+	bad := func(what string) error {
+		return fmt.Errorf("bad goroutine header %q: %s", clip(line, 200), what)
+	}
+	rest := line[len(prefixGoroutine):]
+	i := 0
+	for i < len(rest) && isDigit(rest[i]) {
+		i++
+	}
+	id, ok := atoi(rest[:i])
+	if !ok {
+		return bad("goroutine id out of range")
+	}
+	p.cur.ID = id
+	rest = rest[i:]
+
+	open := bytes.Index(rest, []byte(" ["))
+	if open < 0 || !bytes.HasSuffix(rest, []byte(":")) {
+		return bad(`want "goroutine N [status]:"`)
+	}
+	if open > 0 {
+		// " gp=0xc000002380 m=0 mp=0x5c2d40" or " gp=0xc000002380 m=nil"
+		sys, err := parseSystem(rest[:open])
+		if err != nil {
+			return bad(err.Error())
+		}
+		p.cur.System = sys
+	}
+	body := rest[open+2 : len(rest)-1] // "status]" or "status] {labels}"
+
+	var status []byte
+	switch {
+	case bytes.HasSuffix(body, []byte("]")):
+		status = body[:len(body)-1]
+		// Go 1.26: `waiting for godot labels:{"job": "w7"}`.
+		if bytes.HasSuffix(status, []byte("}")) {
+			marker := []byte(" labels:{")
+			for off := 0; ; {
+				j := bytes.Index(status[off:], marker)
+				if j < 0 {
+					break // a status ending in "}", no labels
+				}
+				j += off
+				if labels, ok := p.labels126(status[j+len(marker) : len(status)-1]); ok {
+					p.cur.Labels, status = labels, status[:j]
+					break
+				}
+				off = j + 1
+			}
+		}
+	case bytes.HasSuffix(body, []byte("}")):
+		// Go 1.27: `waiting for godot] {job: w7}`.
+		marker := []byte("] {")
+		found := false
+		for off := 0; ; {
+			j := bytes.Index(body[off:], marker)
+			if j < 0 {
+				break
+			}
+			j += off
+			if labels, ok := p.labels127(body[j+len(marker) : len(body)-1]); ok {
+				p.cur.Labels, status, found = labels, body[:j], true
+				break
+			}
+			off = j + 1
+		}
+		if !found {
+			return bad(`want labels as "] {key: value, ...}:"`)
+		}
+	default:
+		return bad(`want "]:" or "] {labels}:" at the end`)
+	}
+
+	// ", synctest bubble 3"
+	if j := bytes.LastIndex(status, []byte(", synctest bubble ")); j >= 0 {
+		if n, ok := atoi(status[j+len(", synctest bubble "):]); ok {
+			p.cur.Bubble, status = n, status[:j]
+		}
+	}
+	// ", locked to thread"
+	if s, ok := bytes.CutSuffix(status, []byte(", locked to thread")); ok {
+		p.cur.LockedToThread, status = true, s
+	}
+	// ", 2 minutes"
+	if s, ok := bytes.CutSuffix(status, []byte(" minutes")); ok {
+		if j := bytes.LastIndex(s, []byte(", ")); j >= 0 {
+			if n, ok := atoi(s[j+2:]); ok {
+				p.cur.Minutes, status = int(n), s[:j]
+			}
+		}
+	}
+	// " (durable)" stays in the status: it is part of the wait reason
+	// strings "chan receive (durable)" etc. The runtime appends it to other
+	// reasons in a bubble, after " (scan)".
+	durable := false
+	if s, ok := bytes.CutSuffix(status, []byte(" (durable)")); ok {
+		durable, status = true, s
+	}
+	// " (scan)"
+	if s, ok := bytes.CutSuffix(status, []byte(" (scan)")); ok {
+		p.cur.Scan, status = true, s
+	}
+	// " (leaked)"
+	if s, ok := bytes.CutSuffix(status, []byte(" (leaked)")); ok {
+		p.cur.Leaked, status = true, s
+	}
+	if durable {
+		p.cur.Durable = true
+		p.cur.State = p.strs.get(append(status[:len(status):len(status)], " (durable)"...))
+	} else {
+		p.cur.State = p.strs.get(status)
+	}
+	return nil
+}
+
+// parseSystem parses " gp=0xc000002380 m=0 mp=0x5c2d40" or " gp=0xc000002380 m=nil".
+func parseSystem(b []byte) (*SystemInfo, error) {
+	s := &SystemInfo{M: -1}
+	seen := false
+	for _, f := range bytes.Fields(b) {
+		k, v, _ := bytes.Cut(f, []byte("="))
+		var ok bool
+		switch string(k) {
+		case "gp":
+			s.GP, ok = hexval(v)
+			seen = true
+		case "m":
+			if string(v) == "nil" {
+				ok = true
+			} else {
+				s.M, ok = atoi(v)
+			}
+		case "mp":
+			s.MP, ok = hexval(v)
+		}
+		if !ok {
+			return nil, fmt.Errorf("bad field %q: want gp=0x..., m=N or m=nil, mp=0x...", f)
+		}
+	}
+	if !seen {
+		return nil, fmt.Errorf("unexpected %q before \"[\": want \" gp=0x... m=N mp=0x...\"", b)
+	}
+	return s, nil
+}
+
+// labels126 parses the labels of a Go 1.26 header (between "labels:{" and
+// "}"), where keys and values are always quoted:
+//
+//	"job": "w7", "path": "a b}\"x"
+func (p *debug2Parser) labels126(b []byte) (map[string]string, bool) {
+	m := make(map[string]string)
+	for len(b) > 0 {
+		k, rest, ok := p.quoted(b)
+		if !ok || !bytes.HasPrefix(rest, []byte(": ")) {
+			return nil, false
+		}
+		v, rest, ok := p.quoted(rest[2:])
+		if !ok {
+			return nil, false
+		}
+		m[k] = v
+		if len(rest) == 0 {
+			break
+		}
+		if !bytes.HasPrefix(rest, []byte(", ")) {
+			return nil, false
+		}
+		b = rest[2:]
+	}
+	return m, len(m) > 0
+}
+
+// labels127 parses the labels of a Go 1.27 header (between "{" and "}"),
+// where a key or value is quoted only if it has a byte outside
+// [a-zA-Z0-9./_]:
+//
+//	job: w7, path: "a b}\"x"
+func (p *debug2Parser) labels127(b []byte) (map[string]string, bool) {
+	m := make(map[string]string)
+	for len(b) > 0 {
+		k, rest, ok := p.maybeQuoted(b)
+		if !ok || !bytes.HasPrefix(rest, []byte(": ")) {
+			return nil, false
+		}
+		v, rest, ok := p.maybeQuoted(rest[2:])
+		if !ok {
+			return nil, false
+		}
+		m[k] = v
+		if len(rest) == 0 {
+			break
+		}
+		if !bytes.HasPrefix(rest, []byte(", ")) {
+			return nil, false
+		}
+		b = rest[2:]
+	}
+	return m, len(m) > 0
+}
+
+// maybeQuoted reads a quoted string or a run of [a-zA-Z0-9./_] (possibly
+// empty) from the start of b.
+func (p *debug2Parser) maybeQuoted(b []byte) (string, []byte, bool) {
+	if len(b) > 0 && b[0] == '"' {
+		return p.quoted(b)
+	}
+	i := 0
+	for i < len(b) && isBare(b[i]) {
+		i++
+	}
+	return p.strs.get(b[:i]), b[i:], true
+}
+
+func isBare(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '/' || c == '_'
+}
+
+// quoted reads a Go-quoted string from the start of b (the runtime escapes
+// \n \r \t \\ \" and writes other non-printable runes as \x, \u, \U, all of
+// which strconv.Unquote reads).
+func (p *debug2Parser) quoted(b []byte) (string, []byte, bool) {
+	return goQuoted(b, p.strs)
+}

@@ -1,0 +1,109 @@
+package dump
+
+// Formats reported in Snapshot.Format.
+const (
+	FormatDebug2 = "debug2" // runtime.Stack, debug=2, crash output
+	FormatDebug1 = "debug1" // "goroutine profile: total N"
+	FormatProto  = "proto"  // pprof protobuf, gzipped or not
+)
+
+// Snapshot is one goroutine dump as read by [Parse].
+type Snapshot struct {
+	// Format is FormatDebug2, FormatDebug1 or FormatProto.
+	Format string `json:"format"`
+	// Profile is "goroutine" or "goroutineleak" for debug=1 and protobuf
+	// input (from the title or the sample type); empty for debug=2.
+	Profile string `json:"profile,omitempty"`
+	// Total is the number of goroutines: len(Goroutines) for debug=2, the
+	// title's total for debug=1, the sum of the sample counts for protobuf.
+	Total int `json:"total"`
+	// Preamble holds the lines before the first goroutine of debug=2
+	// input, such as "panic: boom" or "fatal error: concurrent map writes",
+	// without the trailing blank lines.
+	Preamble string `json:"preamble,omitempty"`
+	// Goroutines holds one entry per goroutine for debug=2, one per record
+	// (debug=1) or sample (protobuf) with its Count otherwise.
+	Goroutines []*Goroutine `json:"goroutines"`
+}
+
+// Goroutine is one goroutine of a debug=2 dump, or one record of identical
+// stacks (and labels) of a debug=1 or protobuf profile.
+type Goroutine struct {
+	// ID is the goroutine id (debug=2 only).
+	ID int64 `json:"id,omitempty"`
+	// Count is 1 for debug=2, the number of goroutines sharing the record
+	// for debug=1 and protobuf.
+	Count int `json:"count"`
+	// State is the wait reason or status as printed, without the suffixes
+	// parsed into the fields below: "chan receive", "running",
+	// "GC worker (idle)", "sync.WaitGroup.Wait (durable)". Empty for
+	// debug=1 and protobuf, which do not record it.
+	State string `json:"state,omitempty"`
+	// Minutes is the approximate time blocked (", 2 minutes"); the runtime
+	// prints it only from one minute on.
+	Minutes int `json:"minutes,omitempty"`
+	// Leaked is set for " (leaked)" in debug=2, and for every record of
+	// the goroutineleak profile.
+	Leaked bool `json:"leaked,omitempty"`
+	// Durable is set when State ends in " (durable)" (inside a synctest
+	// bubble).
+	Durable bool `json:"durable,omitempty"`
+	// Scan is set for " (scan)": the garbage collector was scanning the
+	// stack.
+	Scan bool `json:"scan,omitempty"`
+	// LockedToThread is set for ", locked to thread".
+	LockedToThread bool `json:"locked_to_thread,omitempty"`
+	// Bubble is the synctest bubble id (", synctest bubble 3").
+	Bubble int64 `json:"bubble,omitempty"`
+	// System holds the " gp=0x.. m=N mp=0x.." fields printed with
+	// GOTRACEBACK=system or for the goroutine that threw.
+	System *SystemInfo `json:"system,omitempty"`
+	// Labels are the pprof labels: from GODEBUG=tracebacklabels=1 headers
+	// in debug=2, "# labels:" in debug=1, Sample.Label in protobuf.
+	Labels map[string]string `json:"labels,omitempty"`
+	// Frames is the stack, innermost call first.
+	Frames []Frame `json:"frames"`
+	// ElidedFrames is N of "...N frames elided..." (deep stacks: the
+	// runtime prints the innermost and outermost frames only).
+	ElidedFrames int `json:"elided_frames,omitempty"`
+	// Note holds a line the runtime prints instead of a stack, such as
+	// "goroutine running on other thread; stack unavailable".
+	Note string `json:"note,omitempty"`
+	// CreatedBy is the function that started the goroutine
+	// ("created by main.main in goroutine 1"), with its call site.
+	CreatedBy string `json:"created_by,omitempty"`
+	// CreatedByGoroutine is the id of the creating goroutine, when printed.
+	CreatedByGoroutine int64  `json:"created_by_goroutine,omitempty"`
+	CreatedByFile      string `json:"created_by_file,omitempty"`
+	CreatedByLine      int    `json:"created_by_line,omitempty"`
+	// Ancestors are the "[originating from goroutine N]:" blocks printed
+	// with GODEBUG=tracebackancestors=N, nearest first.
+	Ancestors []Ancestor `json:"ancestors,omitempty"`
+}
+
+// Frame is one call in a stack.
+type Frame struct {
+	Func string `json:"func"`
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
+}
+
+// SystemInfo holds the fields of "goroutine 7 gp=0xc000003340 m=3
+// mp=0xc000100008 [running]:".
+type SystemInfo struct {
+	GP uint64 `json:"gp"`
+	// M is the thread id, or -1 for "m=nil".
+	M  int64  `json:"m"`
+	MP uint64 `json:"mp,omitempty"`
+}
+
+// Ancestor is one "[originating from goroutine N]:" block.
+type Ancestor struct {
+	ID     int64   `json:"id"`
+	Frames []Frame `json:"frames"`
+	// Elided is set for "...additional frames elided...".
+	Elided        bool   `json:"elided,omitempty"`
+	CreatedBy     string `json:"created_by,omitempty"`
+	CreatedByFile string `json:"created_by_file,omitempty"`
+	CreatedByLine int    `json:"created_by_line,omitempty"`
+}

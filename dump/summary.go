@@ -1,0 +1,363 @@
+package dump
+
+import (
+	"cmp"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// Options select what Summarize keeps.
+type Options struct {
+	// Top is the number of stack groups to keep, largest first; 0 or less
+	// keeps all.
+	Top int
+	// Match, if set, keeps only goroutines whose state or any function
+	// matches.
+	Match *regexp.Regexp
+}
+
+// Summary is the digest of a Snapshot. Its JSON form is documented in the
+// package documentation; every list in it has a fixed order.
+type Summary struct {
+	Format  string `json:"format"`
+	Profile string `json:"profile,omitempty"`
+	// Headline is the first line of the crash preamble, if any
+	// ("panic: boom", "fatal error: all goroutines are asleep - deadlock!").
+	Headline string `json:"headline,omitempty"`
+	// Total counts the goroutines in the snapshot, Matched those kept by
+	// Options.Match (all of them without it).
+	Total   int `json:"total"`
+	Matched int `json:"matched"`
+	// States has one row per state or wait reason, most goroutines first;
+	// empty for debug=1 and protobuf input, which do not record it.
+	States []StateRow `json:"states"`
+	// GroupCount is the number of distinct stacks; Groups holds the
+	// Options.Top largest.
+	GroupCount int     `json:"group_count"`
+	Groups     []Group `json:"groups"`
+	// Labels counts the goroutines per label key=value, by key then most
+	// goroutines first; empty when the input has no labels.
+	Labels []LabelRow `json:"labels"`
+}
+
+// StateRow counts the goroutines in one state.
+type StateRow struct {
+	State  string `json:"state"`
+	Count  int    `json:"count"`
+	Leaked int    `json:"leaked"`
+	// MinMinutes and MaxMinutes bound the ", N minutes" of the headers (0
+	// when the runtime printed none: under a minute).
+	MinMinutes int `json:"min_minutes"`
+	MaxMinutes int `json:"max_minutes"`
+}
+
+// Group gathers the goroutines with the same sequence of functions
+// (arguments, files and lines aside).
+type Group struct {
+	Count  int `json:"count"`
+	Leaked int `json:"leaked"`
+	// Funcs is the stack, innermost call first.
+	Funcs []string `json:"funcs"`
+	// States are the states seen in the group, most goroutines first.
+	States []NameCount `json:"states"`
+	// CreatedBy are the distinct creating functions, sorted.
+	CreatedBy []string `json:"created_by"`
+	// IDs holds up to maxGroupIDs goroutine ids, in input order (debug=2).
+	IDs []int64 `json:"ids"`
+}
+
+// NameCount is a name with a number of goroutines.
+type NameCount struct {
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+// LabelRow counts the goroutines with one label.
+type LabelRow struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+const maxGroupIDs = 8
+
+// groupAcc accumulates one group.
+type groupAcc struct {
+	Group
+	states    map[string]int
+	createdBy map[string]bool
+}
+
+// Summarize counts the goroutines of s by state, by stack and by label.
+// It makes one pass over the goroutines; stacks are grouped through a hash
+// of their function names.
+func Summarize(s *Snapshot, opt Options) *Summary {
+	sum := &Summary{
+		Format:   s.Format,
+		Profile:  s.Profile,
+		Headline: headline(s.Preamble),
+		Total:    s.Total,
+		States:   []StateRow{},
+		Groups:   []Group{},
+		Labels:   []LabelRow{},
+	}
+	states := map[string]*StateRow{}
+	labels := map[[2]string]int{}
+	var groups []*groupAcc
+	byHash := map[uint64][]int{} // hash of the function names -> indexes in groups
+	seed := maphash.MakeSeed()
+	var h maphash.Hash
+
+	for _, g := range s.Goroutines {
+		if opt.Match != nil && !matches(g, opt.Match) {
+			continue
+		}
+		n := max(g.Count, 1)
+		leaked := 0
+		if g.Leaked {
+			leaked = n
+		}
+		sum.Matched += n
+
+		if g.State != "" {
+			row := states[g.State]
+			if row == nil {
+				row = &StateRow{State: g.State, MinMinutes: g.Minutes, MaxMinutes: g.Minutes}
+				states[g.State] = row
+			}
+			row.Count += n
+			row.Leaked += leaked
+			row.MinMinutes = min(row.MinMinutes, g.Minutes)
+			row.MaxMinutes = max(row.MaxMinutes, g.Minutes)
+		}
+		for k, v := range g.Labels {
+			labels[[2]string{k, v}] += n
+		}
+
+		h.SetSeed(seed)
+		for _, f := range g.Frames {
+			h.WriteString(f.Func)
+			h.WriteByte(0)
+		}
+		key := h.Sum64()
+		var acc *groupAcc
+		for _, j := range byHash[key] {
+			if sameFuncs(groups[j].Funcs, g.Frames) {
+				acc = groups[j]
+				break
+			}
+		}
+		if acc == nil {
+			acc = &groupAcc{states: map[string]int{}, createdBy: map[string]bool{}}
+			acc.Funcs = make([]string, len(g.Frames))
+			for k, f := range g.Frames {
+				acc.Funcs[k] = f.Func
+			}
+			byHash[key] = append(byHash[key], len(groups))
+			groups = append(groups, acc)
+		}
+		acc.Count += n
+		acc.Leaked += leaked
+		if g.State != "" {
+			acc.states[g.State] += n
+		}
+		if g.CreatedBy != "" {
+			acc.createdBy[g.CreatedBy] = true
+		}
+		if g.ID != 0 && len(acc.IDs) < maxGroupIDs {
+			acc.IDs = append(acc.IDs, g.ID)
+		}
+	}
+
+	for _, row := range states {
+		sum.States = append(sum.States, *row)
+	}
+	slices.SortFunc(sum.States, func(a, b StateRow) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.State, b.State))
+	})
+	for kv, n := range labels {
+		sum.Labels = append(sum.Labels, LabelRow{Key: kv[0], Value: kv[1], Count: n})
+	}
+	slices.SortFunc(sum.Labels, func(a, b LabelRow) int {
+		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
+	})
+
+	slices.SortFunc(groups, func(a, b *groupAcc) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), slices.Compare(a.Funcs, b.Funcs))
+	})
+	sum.GroupCount = len(groups)
+	if opt.Top > 0 && len(groups) > opt.Top {
+		groups = groups[:opt.Top]
+	}
+	for _, acc := range groups {
+		g := acc.Group
+		g.States = []NameCount{}
+		for name, n := range acc.states {
+			g.States = append(g.States, NameCount{Name: name, Count: n})
+		}
+		slices.SortFunc(g.States, func(a, b NameCount) int {
+			return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Name, b.Name))
+		})
+		g.CreatedBy = []string{}
+		for name := range acc.createdBy {
+			g.CreatedBy = append(g.CreatedBy, name)
+		}
+		slices.Sort(g.CreatedBy)
+		if g.IDs == nil {
+			g.IDs = []int64{}
+		}
+		sum.Groups = append(sum.Groups, g)
+	}
+	return sum
+}
+
+func matches(g *Goroutine, re *regexp.Regexp) bool {
+	if g.State != "" && re.MatchString(g.State) {
+		return true
+	}
+	for _, f := range g.Frames {
+		if re.MatchString(f.Func) {
+			return true
+		}
+	}
+	return false
+}
+
+func sameFuncs(funcs []string, frames []Frame) bool {
+	if len(funcs) != len(frames) {
+		return false
+	}
+	for i, f := range frames {
+		if funcs[i] != f.Func {
+			return false
+		}
+	}
+	return true
+}
+
+// headline returns the first non-blank line of a preamble.
+func headline(preamble string) string {
+	for line := range strings.Lines(preamble) {
+		if line = strings.TrimSpace(line); line != "" {
+			return line
+		}
+	}
+	return ""
+}
+
+// WriteText prints the summary as aligned tables: states, stack groups
+// (count, states, creators, then the functions indented), labels.
+func (s *Summary) WriteText(w io.Writer) error {
+	ew := &errWriter{w: w}
+	fmt.Fprintf(ew, "format: %s", s.Format)
+	if s.Profile != "" {
+		fmt.Fprintf(ew, " (%s profile)", s.Profile)
+	}
+	fmt.Fprintf(ew, "\ngoroutines: %d", s.Total)
+	if s.Matched != s.Total {
+		fmt.Fprintf(ew, ", %d matched", s.Matched)
+	}
+	fmt.Fprintln(ew)
+	if s.Headline != "" {
+		fmt.Fprintf(ew, "headline: %s\n", s.Headline)
+	}
+
+	fmt.Fprintln(ew)
+	if len(s.States) == 0 {
+		fmt.Fprintf(ew, "states: not recorded (%s input has stacks and labels, no wait reasons)\n", s.Format)
+	} else {
+		tw := tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "STATE\tCOUNT\tLEAKED\tMINUTES\t")
+		for _, r := range s.States {
+			minutes := strconv.Itoa(r.MinMinutes)
+			if r.MaxMinutes != r.MinMinutes {
+				minutes += "-" + strconv.Itoa(r.MaxMinutes)
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t\n", display(r.State), r.Count, r.Leaked, minutes)
+		}
+		tw.Flush()
+	}
+
+	fmt.Fprintf(ew, "\nstack groups: %d", s.GroupCount)
+	if len(s.Groups) < s.GroupCount {
+		fmt.Fprintf(ew, " (top %d shown)", len(s.Groups))
+	}
+	fmt.Fprintln(ew)
+	width := 1
+	for _, g := range s.Groups {
+		width = max(width, len(strconv.Itoa(g.Count)))
+	}
+	indent := strings.Repeat(" ", width+2)
+	for _, g := range s.Groups {
+		fmt.Fprintf(ew, "\n%*d  ", width, g.Count)
+		var parts []string
+		for _, st := range g.States {
+			parts = append(parts, fmt.Sprintf("[%s] x%d", st.Name, st.Count))
+		}
+		if g.Leaked > 0 {
+			parts = append(parts, fmt.Sprintf("leaked x%d", g.Leaked))
+		}
+		if len(g.CreatedBy) > 0 {
+			parts = append(parts, "created by "+strings.Join(g.CreatedBy, ", "))
+		}
+		if len(g.IDs) > 0 {
+			ids := make([]string, len(g.IDs))
+			for i, id := range g.IDs {
+				ids[i] = strconv.FormatInt(id, 10)
+			}
+			more := ""
+			if g.Count > len(g.IDs) {
+				more = ", ..."
+			}
+			parts = append(parts, "ids "+strings.Join(ids, ", ")+more)
+		}
+		fmt.Fprintln(ew, strings.Join(parts, "; "))
+		for _, f := range g.Funcs {
+			fmt.Fprintf(ew, "%s%s\n", indent, f)
+		}
+		if len(g.Funcs) == 0 {
+			fmt.Fprintf(ew, "%s(no stack)\n", indent)
+		}
+	}
+
+	if len(s.Labels) > 0 {
+		fmt.Fprintln(ew)
+		tw := tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "LABEL\tCOUNT\t")
+		for _, l := range s.Labels {
+			fmt.Fprintf(tw, "%s=%s\t%d\t\n", display(l.Key), display(l.Value), l.Count)
+		}
+		tw.Flush()
+	}
+	return ew.err
+}
+
+// errWriter keeps the first write error and drops later writes.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+// display quotes s if it is empty or holds a tab, a control character or
+// a "=", so that table cells stay on one line and unambiguous.
+func display(s string) string {
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f || r == '=' }) {
+		return strconv.Quote(s)
+	}
+	return s
+}

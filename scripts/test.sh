@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): formatting, vet and staticcheck, then
+# every test on Go 1.26 (the installed toolchain) and again on Go 1.27.3
+# (fetched through the module proxy by GOTOOLCHAIN), the engine under -race,
+# and each fuzz target briefly.
+#
+# Every go command carries -ldflags=-checklinkname=0: package linked pulls
+# runtime symbols the runtime does not push, which the linker refuses
+# without it since Go 1.23.
+#
+#   GSYSINT_TOOLCHAINS="local"  only the installed toolchain
+#   GSYSINT_FUZZTIME=10s        how long each fuzz target runs (0 skips them)
+#   GSYSINT_STRESS=N            multiplies the stress test's goroutines
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ldflags=-ldflags=-checklinkname=0
+toolchains=${GSYSINT_TOOLCHAINS:-"local go1.27.3"}
+fuzztime=${GSYSINT_FUZZTIME:-5s}
+staticcheck_version=v0.8.2
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+
+step "staticcheck $staticcheck_version"
+bin="${XDG_CACHE_HOME:-$HOME/.cache}/gsysint-demo/bin"
+if ! "$bin/staticcheck" -version 2>/dev/null | grep -q "(${staticcheck_version#v})"; then
+  GOTOOLCHAIN=local GOBIN="$bin" go install "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version"
+fi
+GOTOOLCHAIN=local GOFLAGS="$ldflags" "$bin/staticcheck" ./...
+
+for tc in $toolchains; do
+  export GOTOOLCHAIN=$tc
+  step "$(go version) (GOTOOLCHAIN=$tc)"
+  go vet "$ldflags" ./...
+  go test "$ldflags" -count=1 ./...
+  step "race: engine packages (GOTOOLCHAIN=$tc)"
+  go test "$ldflags" -race -count=1 ./linked/... ./park/... ./dump/... ./tracing/...
+done
+export GOTOOLCHAIN=local
+
+if [ "$fuzztime" != 0 ]; then
+  for pkg in $(go list ./...); do
+    for target in $(go test "$ldflags" -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
+      step "fuzz $pkg $target for $fuzztime"
+      go test "$ldflags" -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime" "$pkg"
+    done
+  done
+fi
+
+step "all tests passed"
