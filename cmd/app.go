@@ -34,6 +34,7 @@ type env struct {
 var commands = []func(*env) *cli.Command{
 	parkCommand,
 	reasonsCommand,
+	traceCommand,
 	pprofCommand,
 	versionCommand,
 }
@@ -59,7 +60,8 @@ func Main(args []string, build string) int {
 }
 
 func run(args []string, e *env) int {
-	err := newApp(e).Run(args)
+	app := newApp(e)
+	err := app.Run(flagsFirst(app, args))
 	var status exitStatus
 	var usage *usageError
 	switch {
@@ -119,4 +121,43 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 		msg = name + ": " + msg
 	}
 	return &usageError{msg}
+}
+
+// flagsFirst moves a command's flags in front of its arguments, so that
+// "trace t.out --json" reads like "trace --json t.out": urfave/cli stops
+// parsing flags at the first argument.
+func flagsFirst(app *cli.App, args []string) []string {
+	if len(args) < 3 {
+		return args
+	}
+	cmd := app.Command(args[1])
+	if cmd == nil || cmd.SkipFlagParsing {
+		return args
+	}
+	takesValue := map[string]bool{}
+	for _, f := range cmd.Flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takesValue[n] = !isBool
+		}
+	}
+	var flags, rest []string
+	for i := 2; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			rest = append(rest, a)
+			continue
+		}
+		name, _, eq := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		flags = append(flags, a)
+		if !eq && takesValue[name] && i+1 < len(args) {
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	return append(append(args[:2:2], flags...), rest...)
 }

@@ -20,6 +20,7 @@ import (
 	"gsysint-demo/dump"
 	"gsysint-demo/linked"
 	"gsysint-demo/park"
+	"gsysint-demo/tracing"
 )
 
 func parkCommand(e *env) *cli.Command {
@@ -45,6 +46,7 @@ func parkCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "\"-\" for stdout, or a directory for one file per dump (goroutine-0001.txt, goroutine-0002.pb.gz, ...)"},
 			&cli.StringFlag{Name: "http", Usage: "serve net/http/pprof at this address while parked, e.g. 127.0.0.1:0 (port 0 picks a free port)"},
 			&cli.BoolFlag{Name: "http-public", Usage: "allow --http on a non-loopback address"},
+			&cli.StringFlag{Name: "trace", Usage: "record an execution trace of the whole run to this file (read it with gsysint-demo trace FILE)"},
 			&cli.BoolFlag{Name: "summary", Usage: "after each dump, a table of goroutines by state and reason on stderr"},
 		},
 		Action: func(c *cli.Context) error {
@@ -68,6 +70,7 @@ type parkOptions struct {
 	outDir   string // "" for stdout
 	http     string
 	summary  bool
+	trace    string // execution trace file, "" for none
 }
 
 func parkOptionsFrom(c *cli.Context) (*parkOptions, error) {
@@ -82,6 +85,7 @@ func parkOptionsFrom(c *cli.Context) (*parkOptions, error) {
 		profile:  c.String("profile"),
 		http:     c.String("http"),
 		summary:  c.Bool("summary"),
+		trace:    c.String("trace"),
 	}
 	count := c.Int("count")
 	if count < 1 {
@@ -140,6 +144,11 @@ func parkOptionsFrom(c *cli.Context) (*parkOptions, error) {
 	} else if o.debug == 0 && o.dumps != 1 {
 		return nil, usagef("park: --debug 0 to stdout needs --dumps 1 (profiles one after another are not a profile): use --out DIR for more")
 	}
+	if o.trace != "" {
+		if err := checkWritableDir(filepath.Dir(o.trace)); err != nil {
+			return nil, usagef("park: --trace %q: its directory: %v", o.trace, err)
+		}
+	}
 	if o.http != "" {
 		if err := checkHTTPAddr(o.http, c.Bool("http-public")); err != nil {
 			return nil, usagef("park: --http %q: %v", o.http, err)
@@ -190,7 +199,19 @@ func runPark(e *env, o *parkOptions) (err error) {
 	defer stop()
 
 	progress := newProgress(e.stderr)
-	p, err := park.New(park.WithProgress(progress.update))
+	// The trace starts once the custom texts are in the runtime's tables
+	// and before any goroutine parks, so it records them from its first
+	// event.
+	var rec *tracing.Recording
+	startTrace := func() error {
+		if o.trace == "" {
+			return nil
+		}
+		var err error
+		rec, err = tracing.Start(o.trace)
+		return err
+	}
+	p, err := park.New(park.WithProgress(progress.update), park.WithBeforeStart(startTrace))
 	if err != nil {
 		return err
 	}
@@ -210,7 +231,8 @@ func runPark(e *env, o *parkOptions) (err error) {
 		defer srv.shutdown()
 	}
 
-	// Whatever happens from here on, every parked goroutine is released.
+	// Whatever happens from here on, every parked goroutine is released,
+	// and the trace, if any, records the release before it stops.
 	defer func() {
 		if srv != nil {
 			srv.shutdown()
@@ -224,22 +246,29 @@ func runPark(e *env, o *parkOptions) (err error) {
 		if r.NotWaiting > 0 && err == nil {
 			err = fmt.Errorf("%d goroutines were neither waiting nor leaked and were left alone", r.NotWaiting)
 		}
+		if rec != nil {
+			if terr := rec.Stop(); terr != nil && err == nil {
+				err = terr
+			} else if terr == nil {
+				fmt.Fprintf(e.stderr, "trace written to %s: read it with gsysint-demo trace %s, or go tool trace %s\n", o.trace, o.trace, o.trace)
+			}
+		}
 	}()
 
-	for i, g := range o.groups {
-		pk, err := p.Park(ctx, g)
-		progress.done()
-		if err != nil {
-			if ctx.Err() != nil {
-				fmt.Fprintf(e.stderr, "interrupted while parking: %d of %d goroutines parked\n", pk.Count, g.Count)
-				return nil
-			}
-			return err
-		}
+	parked, err := p.Park(ctx, o.groups...)
+	progress.done()
+	for i, pk := range parked {
 		fmt.Fprintf(e.stderr, "parked %v\n", pk)
 		if note := classNote(plans[i]); note != "" {
 			fmt.Fprintf(e.stderr, "  note: %s\n", note)
 		}
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(e.stderr, "interrupted while parking")
+			return nil
+		}
+		return err
 	}
 	if srv != nil {
 		fmt.Fprintf(e.stderr, "serving pprof on http://%s/debug/pprof/\n", srv.addr)

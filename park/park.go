@@ -105,11 +105,21 @@ func WithProgress(fn func(started, total int)) Option {
 	return func(p *Parker) { p.progress = fn }
 }
 
+// WithBeforeStart has Park call fn after the groups' custom texts are in
+// the runtime's tables and before any goroutine starts. Start an execution
+// trace there to have custom trace reasons from its first event: the tracer
+// copies the table when a trace generation starts. An error from fn stops
+// Park, which returns it; Release still gives the texts back.
+func WithBeforeStart(fn func() error) Option {
+	return func(p *Parker) { p.beforeStart = fn }
+}
+
 // Parker parks groups of goroutines and releases them. Its methods may be
 // called from any goroutine.
 type Parker struct {
-	cat      *linked.Catalog
-	progress func(started, total int)
+	cat         *linked.Catalog
+	progress    func(started, total int)
+	beforeStart func() error
 
 	// busy is held by Park while it starts goroutines and by Release, so a
 	// Release waits for a Park in progress (cancel its context to hurry it).
@@ -167,29 +177,56 @@ func (p *Parker) Resolve(groups ...Group) ([]Parked, error) {
 	return out, nil
 }
 
-// Park starts g.Count goroutines and returns once all of them are parked.
-// If ctx is cancelled while it starts them, it stops starting more and
-// returns ctx's error with what it parked so far, which Release releases.
-func (p *Parker) Park(ctx context.Context, g Group) (Parked, error) {
+// Park starts the groups' goroutines and returns once all of them are
+// parked, with one Parked for each group. The groups are resolved together
+// (see Resolve) before anything starts. If ctx is cancelled while it starts
+// goroutines, it stops starting more and returns ctx's error with what it
+// parked so far (Count is then smaller), which Release releases.
+func (p *Parker) Park(ctx context.Context, groups ...Group) ([]Parked, error) {
 	p.busy.Lock()
 	defer p.busy.Unlock()
 	p.mu.Lock()
 	plan := p.snapshot()
-	pk, err := plan.resolve(g)
-	if err != nil {
-		p.mu.Unlock()
-		return Parked{}, err
+	var batch []*group
+	for _, g := range groups {
+		pk, err := plan.resolve(g)
+		if err != nil {
+			p.mu.Unlock()
+			return nil, err
+		}
+		batch = append(batch, &group{parked: pk})
 	}
-	p.lend(pk)
-	gr := &group{parked: pk, waiters: make([]waiter, pk.Count)}
-	p.groups = append(p.groups, gr)
+	for _, gr := range batch {
+		p.lend(gr.parked)
+		p.groups = append(p.groups, gr)
+	}
 	p.mu.Unlock()
 
+	if p.beforeStart != nil {
+		if err := p.beforeStart(); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]Parked, len(batch))
+	for i, gr := range batch {
+		out[i] = gr.parked
+		if err := p.start(ctx, gr); err != nil {
+			out[i].Count = gr.started
+			return out[:i+1], err
+		}
+	}
+	return out, nil
+}
+
+// start starts gr's goroutines and waits until they are parked.
+func (p *Parker) start(ctx context.Context, gr *group) error {
+	pk := gr.parked
 	wait, trace := linked.WaitReason(pk.Wait.Index), linked.TraceReason(pk.Trace.Index)
 	if err := p.cat.CheckParkable(wait, trace); err != nil {
 		// resolve refuses these first; this is the last line of defence.
-		return Parked{}, err
+		return err
 	}
+	gr.waiters = make([]waiter, pk.Count)
 	var labels []string
 	for _, k := range slices.Sorted(maps.Keys(pk.Labels)) {
 		labels = append(labels, k, pk.Labels[k])
@@ -216,10 +253,9 @@ func (p *Parker) Park(ctx context.Context, g Group) (Parked, error) {
 		gr.waiters[i].awaitParked()
 	}
 	if gr.started < pk.Count {
-		pk.Count = gr.started
-		return pk, ctx.Err()
+		return ctx.Err()
 	}
-	return pk, nil
+	return nil
 }
 
 func (p *Parker) report(started, total int) {

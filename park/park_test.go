@@ -79,10 +79,11 @@ func TestEveryParkableReasonShowsInDebug2(t *testing.T) {
 		t.Run(e.Text, func(t *testing.T) {
 			base := runtime.NumGoroutine()
 			p := newParker(t)
-			pk, err := p.Park(context.Background(), Group{Reason: e.Text, Count: 1})
+			pks, err := p.Park(context.Background(), Group{Reason: e.Text, Count: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
+			pk := pks[0]
 			if pk.Wait.Custom || pk.Wait.Index != e.Index {
 				t.Fatalf("parked as %v, want the runtime's index %d", pk.Wait, e.Index)
 			}
@@ -101,10 +102,11 @@ func TestEveryParkableReasonShowsInDebug2(t *testing.T) {
 func TestCustomReasonBorrowsAndRestoresSlot(t *testing.T) {
 	base := runtime.NumGoroutine()
 	p := newParker(t)
-	pk, err := p.Park(context.Background(), Group{Reason: "waiting for godot", Count: 3})
+	pks, err := p.Park(context.Background(), Group{Reason: "waiting for godot", Count: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
+	pk := pks[0]
 	if !pk.Wait.Custom {
 		t.Fatalf("parked as %v, want custom", pk.Wait)
 	}
@@ -133,10 +135,11 @@ func TestCustomReasonBorrowsAndRestoresSlot(t *testing.T) {
 
 func TestCustomTraceReasonBorrowsAndRestoresSlot(t *testing.T) {
 	p := newParker(t)
-	pk, err := p.Park(context.Background(), Group{Reason: "chan send", TraceReason: "waiting for godot (trace)", Count: 1})
+	pks, err := p.Park(context.Background(), Group{Reason: "chan send", TraceReason: "waiting for godot (trace)", Count: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
+	pk := pks[0]
 	slot := linked.TraceReason(pk.Trace.Index)
 	if !pk.Trace.Custom || linked.TraceText(slot) != "waiting for godot (trace)" {
 		t.Fatalf("trace reason %v, slot holds %q", pk.Trace, linked.TraceText(slot))
@@ -219,10 +222,11 @@ func TestTooManyCustomReasons(t *testing.T) {
 
 func TestLentSlotConflictsWithItsRuntimeText(t *testing.T) {
 	p := newParker(t)
-	pk, err := p.Park(context.Background(), Group{Reason: "waiting for godot", Count: 1})
+	pks, err := p.Park(context.Background(), Group{Reason: "waiting for godot", Count: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
+	pk := pks[0]
 	own := linked.Vetted().Wait[pk.Wait.Index].Text
 	if _, err := p.Park(context.Background(), Group{Reason: own, Count: 1}); err == nil || !strings.Contains(err.Error(), "lent") {
 		t.Fatalf("parking with %q while its slot is lent: err = %v", own, err)
@@ -259,7 +263,11 @@ func TestCancelWhileParking(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pk, err := p.Park(ctx, Group{Count: 200000})
+	pks, err := p.Park(ctx, Group{Count: 200000})
+	if len(pks) != 1 {
+		t.Fatalf("Park returned %d groups, want 1", len(pks))
+	}
+	pk := pks[0]
 	if !errors.Is(err, context.Canceled) || pk.Count == 0 || pk.Count >= 200000 {
 		t.Fatalf("Park = %d parked, %v; want some parked and context.Canceled", pk.Count, err)
 	}
@@ -303,4 +311,43 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	os.Exit(m.Run())
+}
+
+func TestBeforeStartSeesCustomTextAndNoGoroutine(t *testing.T) {
+	var seen string
+	var p *Parker
+	p, err := New(WithBeforeStart(func() error {
+		seen = linked.TraceText(12)
+		if n := len(p.groups); n != 1 || p.groups[0].started != 0 {
+			return fmt.Errorf("before start: %d groups, want 1 with nothing started", n)
+		}
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Release()
+	if _, err := p.Park(context.Background(), Group{Reason: "chan send", TraceReason: "waiting for godot (trace)", Count: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if seen != "waiting for godot (trace)" {
+		t.Fatalf("before start, trace slot 12 held %q", seen)
+	}
+}
+
+func TestSeveralGroupsAtOnce(t *testing.T) {
+	p := newParker(t)
+	pks, err := p.Park(context.Background(),
+		Group{Reason: "chan receive", Count: 2},
+		Group{Reason: "waiting for godot", Count: 3},
+		Group{Reason: "waiting for lefty", Count: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pks) != 3 || pks[1].Wait.Index == pks[2].Wait.Index || !pks[1].Wait.Custom {
+		t.Fatalf("Park = %+v, want 3 groups, two custom texts in different slots", pks)
+	}
+	if r := p.Release(); r.Released != 6 {
+		t.Fatalf("Release = %+v, want 6", r)
+	}
 }
