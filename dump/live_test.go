@@ -17,7 +17,11 @@ func liveSelect(ready func(), ch chan struct{}) {
 	case <-make(chan int):
 	}
 }
-func liveMutex(ready func(), mu *sync.Mutex) { ready(); mu.Lock(); mu.Unlock() }
+func liveMutex(ready func(), mu *sync.Mutex) {
+	ready()
+	mu.Lock()
+	defer mu.Unlock() // let the next waiter in
+}
 
 // blocked is a set of goroutines parked by a test.
 type blocked struct {

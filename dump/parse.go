@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 const (
@@ -18,6 +19,9 @@ const (
 	sniffLen = 4 << 10
 )
 
+// readers keeps the 1 MiB read buffers between calls to Parse.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBuffer) }}
+
 // errNotDump is the error for input in none of the formats.
 var errNotDump = errors.New(`not a goroutine dump: want debug=2 text ("goroutine 1 [running]:"), ` +
 	`debug=1 text ("goroutine profile: total N") or a pprof protobuf`)
@@ -29,7 +33,12 @@ var errNotDump = errors.New(`not a goroutine dump: want debug=2 text ("goroutine
 // with a panic or "fatal error:" preamble; other binary input is tried as
 // an uncompressed protobuf.
 func Parse(r io.Reader) (*Snapshot, error) {
-	br := bufio.NewReaderSize(r, readBuffer)
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer func() {
+		br.Reset(nil) // drop r; nothing returned points into the buffer
+		readers.Put(br)
+	}()
 	head, err := br.Peek(sniffLen)
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, fmt.Errorf("reading goroutine dump: %w", err)

@@ -33,8 +33,8 @@ type debug2Parser struct {
 
 	in     bool       // inside a goroutine block
 	cur    *Goroutine // the goroutine being read, in chunk
-	frames []Frame   // its frames, copied to the arena when it ends
-	anc    *Ancestor // the ancestor block being read, if any
+	frames []Frame    // its frames, copied to the arena when it ends
+	anc    *Ancestor  // the ancestor block being read, if any
 	// fileFor says which frame the next "\tfile:line" line belongs to.
 	fileFor fileTarget
 }
@@ -396,7 +396,7 @@ func parseSystem(b []byte) (*SystemInfo, error) {
 			s.MP, ok = hexval(v)
 		}
 		if !ok {
-			return nil, fmt.Errorf("bad field %q: want gp=0x..., m=N or m=nil, mp=0x...", f)
+			return nil, fmt.Errorf("bad field %q: want gp=0xADDR, m=N or m=nil, mp=0xADDR", f)
 		}
 	}
 	if !seen {

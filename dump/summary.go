@@ -273,13 +273,13 @@ func (s *Summary) WriteText(w io.Writer) error {
 		fmt.Fprintf(ew, "states: not recorded (%s input has stacks and labels, no wait reasons)\n", s.Format)
 	} else {
 		tw := tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
-		fmt.Fprintln(tw, "STATE\tCOUNT\tLEAKED\tMINUTES\t")
+		fmt.Fprintln(tw, "STATE\tCOUNT\tLEAKED\tMINUTES")
 		for _, r := range s.States {
 			minutes := strconv.Itoa(r.MinMinutes)
 			if r.MaxMinutes != r.MinMinutes {
 				minutes += "-" + strconv.Itoa(r.MaxMinutes)
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t\n", display(r.State), r.Count, r.Leaked, minutes)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", display(r.State), r.Count, r.Leaked, minutes)
 		}
 		tw.Flush()
 	}
@@ -329,9 +329,9 @@ func (s *Summary) WriteText(w io.Writer) error {
 	if len(s.Labels) > 0 {
 		fmt.Fprintln(ew)
 		tw := tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
-		fmt.Fprintln(tw, "LABEL\tCOUNT\t")
+		fmt.Fprintln(tw, "LABEL\tCOUNT")
 		for _, l := range s.Labels {
-			fmt.Fprintf(tw, "%s=%s\t%d\t\n", display(l.Key), display(l.Value), l.Count)
+			fmt.Fprintf(tw, "%s=%s\t%d\n", display(l.Key), display(l.Value), l.Count)
 		}
 		tw.Flush()
 	}

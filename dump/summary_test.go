@@ -137,9 +137,9 @@ func TestSummaryOutput(t *testing.T) {
 		"running       1      0       0\n",
 		"stack groups: 3 (top 2 shown)\n",
 		"[chan receive] x3; created by main.start; ids ",
-		"    main.blockLabeled\n",
+		"\n   main.blockLabeled\n",
 		"job=w7",
-		`path="a b}\"x"`,
+		"path=a b}\"x  2\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text output lacks %q:\n%s", want, out)

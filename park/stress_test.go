@@ -36,7 +36,6 @@ func TestStress(t *testing.T) {
 	}
 	defer trace.Stop()
 
-	base := runtime.NumGoroutine()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	profile := func(name string, debug int) {
@@ -63,7 +62,7 @@ func TestStress(t *testing.T) {
 		wg.Add(1)
 		go profile("goroutineleak", 0)
 	}
-	base = runtime.NumGoroutine() // with the profilers
+	base := runtime.NumGoroutine() // with the profilers
 
 	p := newParker(t)
 	for round := range 5 {
