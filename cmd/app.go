@@ -34,6 +34,7 @@ type env struct {
 var commands = []func(*env) *cli.Command{
 	parkCommand,
 	reasonsCommand,
+	reportCommand,
 	traceCommand,
 	pprofCommand,
 	versionCommand,

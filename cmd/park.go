@@ -356,7 +356,7 @@ func writeDump(e *env, o *parkOptions, n int) error {
 		if err != nil {
 			return fmt.Errorf("dump %d: summary: %w", n, err)
 		}
-		if err := dump.Summarize(snap, dump.Options{Top: 5}).WriteText(e.stderr); err != nil {
+		if err := dump.Summarize(snap, dump.Options{Top: 3}).WriteText(e.stderr); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,92 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"gsysint-demo/dump"
+)
+
+func reportCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "report",
+		Usage:     "summarise a goroutine dump: debug=2 text or crash output, debug=1 text, or the protobuf",
+		ArgsUsage: "[PATH | - | URL]",
+		Description: "Reads a file, stdin (- or no argument), or an http(s) URL such as\n" +
+			"http://127.0.0.1:6060/debug/pprof/goroutine?debug=2, detects the format from its bytes, and\n" +
+			"prints the goroutines by state and wait reason, the largest stack groups and the labels.",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print the summary as JSON (schema: see package dump)"},
+			&cli.IntFlag{Name: "top", Value: 10, Usage: "stack groups shown, largest first; 0 for all"},
+			&cli.StringFlag{Name: "match", Usage: "keep goroutines whose wait reason or any function matches this regular expression"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 1 {
+				return usagef("report: want one PATH, - or URL, got %d arguments", c.NArg())
+			}
+			opt := dump.Options{Top: c.Int("top")}
+			if opt.Top < 0 {
+				return usagef("report: --top %d: want 0 (all) or more", opt.Top)
+			}
+			if m := c.String("match"); m != "" {
+				re, err := regexp.Compile(m)
+				if err != nil {
+					return usagef("report: --match %q: not a regular expression: %v", m, err)
+				}
+				opt.Match = re
+			}
+			return runReport(e, c.Args().First(), opt, c.Bool("json"))
+		},
+	}
+}
+
+func runReport(e *env, src string, opt dump.Options, asJSON bool) error {
+	in, name, err := openReportInput(e, src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	snap, err := dump.Parse(in)
+	if err != nil {
+		return usagef("report: %s: %v", name, err)
+	}
+	s := dump.Summarize(snap, opt)
+	if asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	return s.WriteText(e.stdout)
+}
+
+// openReportInput opens a file, stdin or a URL, and says what it opened.
+func openReportInput(e *env, src string) (io.ReadCloser, string, error) {
+	switch {
+	case src == "" || src == "-":
+		return io.NopCloser(e.stdin), "stdin", nil
+	case strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://"):
+		client := &http.Client{Timeout: 5 * time.Minute}
+		resp, err := client.Get(src)
+		if err != nil {
+			return nil, "", fmt.Errorf("report: %v", err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			resp.Body.Close()
+			return nil, "", fmt.Errorf("report: %s: %s", src, resp.Status)
+		}
+		return resp.Body, src, nil
+	}
+	f, err := os.Open(src)
+	if err != nil {
+		return nil, "", usagef("report: %v: want a file, - for stdin, or an http(s) URL", err)
+	}
+	return f, src, nil
+}
