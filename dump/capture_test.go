@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"runtime/pprof"
 	"strings"
 	"testing"
@@ -247,5 +246,40 @@ func TestTextBufferSize(t *testing.T) {
 	if got := textBufferSize(1000); got < 1000*400*5/4 {
 		t.Errorf("textBufferSize(1000) at 400 B each = %d, want 25%% headroom", got)
 	}
-	_ = runtime.NumGoroutine
+}
+
+// TestWriteGoroutineTextConcurrent takes dumps from several goroutines at
+// once: each must get a whole dump of its own (the kept buffer is handed
+// to one caller at a time).
+func TestWriteGoroutineTextConcurrent(t *testing.T) {
+	blockGoroutines(t, 200, 0, 0)
+	waitDump(t, map[string]int{"liveChanRecv chan receive": 200})
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			for range 5 {
+				var buf bytes.Buffer
+				st, err := WriteGoroutineText(&buf)
+				if err != nil {
+					errs <- err
+					return
+				}
+				s, err := Parse(&buf)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if n := liveCounts(s)["liveChanRecv chan receive"]; n != 200 || st.Goroutines != s.Total {
+					errs <- fmt.Errorf("dump has %d blocked goroutines of 200, stats %+v, parsed %d", n, st, s.Total)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
 }
