@@ -237,8 +237,9 @@ func runPark(e *env, o *parkOptions) (err error) {
 		if srv != nil {
 			srv.shutdown()
 		}
+		start := time.Now()
 		r := p.Release()
-		fmt.Fprintf(e.stderr, "released %d goroutines", r.Released)
+		fmt.Fprintf(e.stderr, "released %d goroutines in %v", r.Released, time.Since(start).Round(time.Microsecond))
 		if r.LeakedRecovered > 0 {
 			fmt.Fprintf(e.stderr, " (%d of them marked leaked by the goroutineleak profile, restored to waiting first)", r.LeakedRecovered)
 		}
@@ -255,13 +256,23 @@ func runPark(e *env, o *parkOptions) (err error) {
 		}
 	}()
 
+	rssBefore := residentBytes()
+	start := time.Now()
 	parked, err := p.Park(ctx, o.groups...)
+	took := time.Since(start)
 	progress.done()
+	total := 0
 	for i, pk := range parked {
+		total += pk.Count
 		fmt.Fprintf(e.stderr, "parked %v\n", pk)
 		if note := classNote(plans[i]); note != "" {
 			fmt.Fprintf(e.stderr, "  note: %s\n", note)
 		}
+	}
+	if total > 0 {
+		grew := residentBytes() - rssBefore
+		fmt.Fprintf(e.stderr, "parking took %v; resident memory grew %s, %.2f KB a goroutine\n",
+			took.Round(time.Microsecond), formatBytes(grew), float64(grew)/float64(total)/1000)
 	}
 	if err != nil {
 		if ctx.Err() != nil {

@@ -1,0 +1,100 @@
+// Package dump captures goroutine dumps and reads them back.
+//
+// Capture: [WriteGoroutineText] writes the debug=2 text of all goroutines
+// from one runtime.Stack call, with a buffer sized from the goroutine count
+// and kept between calls; [Write] writes the goroutine or goroutineleak
+// profile at debug 0, 1 or 2.
+//
+// Read: [Parse] detects the format and returns a [Snapshot];
+// [Summarize] counts its goroutines by state, by stack and by label.
+//
+// # Formats
+//
+// debug=2 text: runtime.Stack(buf, true), pprof.Lookup("goroutine").WriteTo(w, 2),
+// and the goroutines printed by a crash. One block per goroutine, separated
+// by blank lines; crash output starts with a preamble such as
+// "panic: boom" or "fatal error: all goroutines are asleep - deadlock!":
+//
+//	goroutine 18 [chan receive, 2 minutes]:
+//	main.worker(0xc000012345, {0x4a1d40?, 0x3})
+//		/src/app/main.go:12 +0x1d
+//	main.pool(...)
+//		/src/app/main.go:30
+//	...12 frames elided...
+//	created by main.main in goroutine 1
+//		/src/app/main.go:40 +0x85
+//	[originating from goroutine 1]:           (GODEBUG=tracebackancestors=N)
+//
+// The header carries the only record of the state: a wait reason (any
+// text, including commas and parentheses: "GC worker (idle)"), then
+// " (leaked)" (after a goroutineleak profile), " (scan)", " (durable)"
+// (synctest), ", N minutes" (from one minute on, after two GCs),
+// ", locked to thread", ", synctest bubble N". GOTRACEBACK=system crashes
+// (and the goroutine that threw) add " gp=0x... m=N mp=0x..." after the id.
+// With GODEBUG=tracebacklabels=1 the pprof labels follow, in a form that
+// changed between releases:
+//
+//	goroutine 20 [chan receive labels:{"job": "w7"}]:     Go 1.26: inside the brackets, always quoted
+//	goroutine 20 [chan receive] {job: w7, path: "a b"}:   Go 1.27: after them, quoted only if needed
+//
+// debug=1 text: pprof.Lookup("goroutine").WriteTo(w, 1). Goroutines with the
+// same stack and labels are counted together; there is no state:
+//
+//	goroutine profile: total 12
+//	3 @ 0x43e0ae 0x40734c 0x4a0a45 0x4759e1
+//	# labels: {"job":"w7"}
+//	#	0x4a0a44	main.worker+0x24	/src/app/main.go:12
+//
+// protobuf: pprof.Lookup("goroutine").WriteTo(w, 0), gzipped (or not), read
+// with github.com/google/pprof/profile: one sample per stack and label
+// set, value = count, labels from Sample.Label. No state either.
+//
+// The goroutineleak profile (Go 1.27; Go 1.26 with
+// GOEXPERIMENT=goroutineleakprofile) has the same three forms; at debug=2
+// it lists every goroutine, the leaked ones with " (leaked)"; at debug 0
+// and 1 only the leaked ones, which Parse marks Leaked.
+//
+// # Snapshot JSON
+//
+// A [Snapshot] marshals as (fields with zero values are omitted where
+// marked "omitempty" on the Go types):
+//
+//	{
+//	  "format": "debug2" | "debug1" | "proto",
+//	  "profile": "goroutine" | "goroutineleak",        (debug1, proto)
+//	  "total": 28,
+//	  "preamble": "panic: boom 42",                    (crash output)
+//	  "goroutines": [{
+//	    "id": 18, "count": 1, "state": "chan receive", "minutes": 2,
+//	    "leaked": true, "durable": true, "scan": true, "locked_to_thread": true,
+//	    "bubble": 3, "system": {"gp": 824633729920, "m": 0, "mp": 6045504},
+//	    "labels": {"job": "w7"},
+//	    "frames": [{"func": "main.worker", "file": "/src/app/main.go", "line": 12}],
+//	    "elided_frames": 12, "note": "goroutine running on other thread; stack unavailable",
+//	    "created_by": "main.main", "created_by_goroutine": 1,
+//	    "created_by_file": "/src/app/main.go", "created_by_line": 40,
+//	    "ancestors": [{"id": 1, "frames": [...], "elided": true,
+//	                   "created_by": "...", "created_by_file": "...", "created_by_line": 0}]
+//	  }]
+//	}
+//
+// # Summary JSON
+//
+// A [Summary] marshals with every list present (empty, not null) and in a
+// fixed order:
+//
+//	{
+//	  "format": "debug2", "profile": "", "headline": "fatal error: ...",
+//	  "total": 28,            goroutines in the snapshot
+//	  "matched": 28,          goroutines kept by Options.Match
+//	  "states": [             by count, then name; empty for debug1 and proto
+//	    {"state": "chan receive", "count": 10, "leaked": 2, "min_minutes": 0, "max_minutes": 3}],
+//	  "group_count": 19,      distinct stacks (by function names)
+//	  "groups": [             the Options.Top largest, by count, then functions
+//	    {"count": 3, "leaked": 0, "funcs": ["main.worker", "main.pool"],
+//	     "states": [{"name": "chan receive", "count": 3}],
+//	     "created_by": ["main.main"], "ids": [19, 20, 21]}],
+//	  "labels": [             by key, then count, then value
+//	    {"key": "job", "value": "w7", "count": 2}]
+//	}
+package dump
