@@ -1,7 +1,7 @@
 package linked
 
 import (
-	_ "unsafe" // for go:linkname
+	"unsafe"
 )
 
 // WaitReason mirrors runtime.waitReason (uint8): why a goroutine in
@@ -54,6 +54,20 @@ func Unlock(l *Mutex)
 //
 //go:linkname ParkUnlock runtime.goparkunlock
 func ParkUnlock(l *Mutex, reason WaitReason, traceReason TraceReason, traceskip int)
+
+// Gopark is the general form of ParkUnlock: it parks the calling goroutine
+// in _Gwaiting and then, on the system stack, calls unlockf(gp, lock); if
+// unlockf returns false the goroutine resumes at once. unlockf runs on the
+// scheduler's stack with the goroutine already switched out: it must not
+// block, allocate or grow the stack. The reasons must pass CheckParkable.
+//
+// runtime/proc.go: func gopark(unlockf func(*g, unsafe.Pointer) bool,
+// lock unsafe.Pointer, reason waitReason, traceReason traceBlockReason,
+// traceskip int). Pushed (the runtime marks it //go:linkname gopark): links
+// without the flag.
+//
+//go:linkname Gopark runtime.gopark
+func Gopark(unlockf func(gp *G, lock unsafe.Pointer) bool, lock unsafe.Pointer, reason WaitReason, traceReason TraceReason, traceskip int)
 
 // ready makes gp runnable. It throws "bad g->status in ready" unless gp is
 // in _Gwaiting: see Wake, which checks.

@@ -5,7 +5,9 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"unsafe"
 )
 
 func TestCheck(t *testing.T) {
@@ -127,5 +129,37 @@ func TestNanotime1IsMonotonic(t *testing.T) {
 	runtime.Gosched()
 	if b := Nanotime1(); b < a || a <= 0 {
 		t.Fatalf("Nanotime1 went %d then %d", a, b)
+	}
+}
+
+// unlockAfterPark is a gopark unlock function: it runs on the system stack
+// once the goroutine is in _Gwaiting.
+func unlockAfterPark(_ *G, l unsafe.Pointer) bool {
+	Unlock((*Mutex)(l))
+	return true
+}
+
+// Gopark with an unlock function parks like ParkUnlock does, and Wake
+// readies the goroutine under the same lock.
+func TestGoparkAndWake(t *testing.T) {
+	var mu Mutex
+	var gp atomic.Pointer[G]
+	done := make(chan struct{})
+	go func() {
+		Lock(&mu)
+		gp.Store(Getg())
+		Gopark(unlockAfterPark, unsafe.Pointer(&mu), 19, 7, 1)
+		close(done)
+	}()
+	for gp.Load() == nil {
+		runtime.Gosched()
+	}
+	Lock(&mu) // free once the goroutine is waiting
+	status, reason := gp.Load().Status(), gp.Load().WaitReason()
+	r := Wake(gp.Load())
+	Unlock(&mu)
+	<-done
+	if status&^statusScan != StatusWaiting || reason != 19 || r != Woken {
+		t.Fatalf("parked with status %#x reason %d; Wake = %d", status, reason, r)
 	}
 }
