@@ -48,7 +48,7 @@ if [ "$fuzztime" != 0 ]; then
   for pkg in $(go list ./...); do
     for target in $(go test "$ldflags" -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
       step "fuzz $pkg $target for $fuzztime"
-      go test "$ldflags" -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime" "$pkg"
+      go test "$ldflags" -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime" -fuzzminimizetime 2s "$pkg"
     done
   done
 fi
