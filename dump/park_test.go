@@ -1,0 +1,81 @@
+package dump_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"gsysint-demo/dump"
+	"gsysint-demo/linked"
+	"gsysint-demo/park"
+)
+
+// TestParkedReasonsReadBack parks goroutines with every reason park accepts
+// (but the borrowable ones, whose slots the custom text takes) and with
+// custom text, dumps them in all three formats through this
+// package, and reads the dumps back: the debug=2 counts by state, and the
+// debug=1 and protobuf counts by the reason label, equal what was parked.
+func TestParkedReasonsReadBack(t *testing.T) {
+	p, err := park.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Release()
+	const perReason = 2
+	want := map[string]int{}
+	var groups []park.Group
+	for _, e := range linked.Vetted().Wait {
+		// Borrowable reasons' slots go to the custom texts below; park's
+		// own tests park with their runtime text.
+		if e.Class.Parkable() && e.Class != linked.Borrowable {
+			groups = append(groups, park.Group{Reason: e.Text, Count: perReason})
+			want[e.Text] = perReason
+		}
+	}
+	for _, text := range []string{"waiting for godot", "waiting, (for) lefty"} {
+		groups = append(groups, park.Group{Reason: text, Count: 3})
+		want[text] = 3
+	}
+	if _, err := p.Park(context.Background(), groups...); err != nil {
+		t.Fatal(err)
+	}
+
+	read := func(debug int) *dump.Summary {
+		var b bytes.Buffer
+		if _, err := dump.Write(&b, "goroutine", debug); err != nil {
+			t.Fatal(err)
+		}
+		s, err := dump.Parse(&b)
+		if err != nil {
+			t.Fatalf("debug=%d: %v", debug, err)
+		}
+		return dump.Summarize(s, dump.Options{})
+	}
+
+	// The runtime's own goroutines may wait with the same reasons, so the
+	// debug=2 count is at least ours; with custom text, exactly ours.
+	states := map[string]int{}
+	for _, row := range read(2).States {
+		states[row.State] = row.Count
+	}
+	for reason, n := range want {
+		if got := states[reason]; got < n || (reason == "waiting for godot" && got != n) {
+			t.Errorf("debug=2: %d goroutines in state %q, parked %d", got, reason, n)
+		}
+	}
+
+	// debug=1 and the protobuf carry no state; the labels say it exactly.
+	for _, debug := range []int{1, 0} {
+		labels := map[string]int{}
+		for _, row := range read(debug).Labels {
+			if row.Key == "reason" {
+				labels[row.Value] = row.Count
+			}
+		}
+		for reason, n := range want {
+			if labels[reason] != n {
+				t.Errorf("debug=%d: %d goroutines labelled reason=%q, parked %d", debug, labels[reason], reason, n)
+			}
+		}
+	}
+}
