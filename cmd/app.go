@@ -36,6 +36,7 @@ var commands = []func(*env) *cli.Command{
 	reasonsCommand,
 	reportCommand,
 	traceCommand,
+	walkthroughCommand,
 	pprofCommand,
 	versionCommand,
 }
