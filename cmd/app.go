@@ -89,7 +89,10 @@ func newApp(e *env) *cli.App {
 		ErrWriter: e.stderr,
 		// Errors are printed once, by run, with their exit status.
 		ExitErrHandler: func(*cli.Context, error) {},
-		OnUsageError:   onUsageError,
+		// Reasons and label values may contain commas: each -r and --label
+		// is one value.
+		DisableSliceFlagSeparator: true,
+		OnUsageError:              onUsageError,
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return usagef("unknown command %q: want one of %s", c.Args().First(), strings.Join(commandNames(e), ", "))

@@ -21,17 +21,23 @@ const (
 // checkMemory refuses, up front, counts whose goroutines and dump buffer
 // would not fit in the memory the machine has available.
 func checkMemory(groups []park.Group) error {
-	total := 0
-	for _, g := range groups {
-		total += g.Count
-	}
-	need := uint64(total) * (bytesPerGoroutine + dumpBytesPerG)
+	const per = bytesPerGoroutine + dumpBytesPerG
 	avail, ok := availableMemory()
-	if !ok || need <= avail {
+	if !ok {
 		return nil
 	}
-	return fmt.Errorf("--count %d: %d goroutines need about %s (%.1f KB each for the goroutine and %.1f KB for its part of a debug=2 dump), and this machine has %s available",
-		groups[0].Count, total, formatBytes(int64(need)), float64(bytesPerGoroutine)/1000, float64(dumpBytesPerG)/1000, formatBytes(int64(avail)))
+	// Compare counts, not products: a product of huge counts would wrap.
+	fits := int(avail / per)
+	total := 0
+	for _, g := range groups {
+		if g.Count > fits-total {
+			want := float64(g.Count) * float64(len(groups))
+			return fmt.Errorf("--count %d: %.4g goroutines need about %.3g GB (%.1f KB each, and %.1f KB each in a debug=2 dump), and this machine has %s available",
+				g.Count, want, want*per/1e9, float64(bytesPerGoroutine)/1000, float64(dumpBytesPerG)/1000, formatBytes(int64(avail)))
+		}
+		total += g.Count
+	}
+	return nil
 }
 
 // availableMemory reads MemAvailable from /proc/meminfo

@@ -138,7 +138,7 @@ func parkOptionsFrom(c *cli.Context) (*parkOptions, error) {
 	}
 	if out := c.String("out"); out != "-" {
 		if err := checkWritableDir(out); err != nil {
-			return nil, usagef("park: --out %q: %v", out, err)
+			return nil, usagef("park: --out %q: %v (or - for stdout)", out, err)
 		}
 		o.outDir = out
 	} else if o.debug == 0 && o.dumps != 1 {
@@ -161,10 +161,10 @@ func parkOptionsFrom(c *cli.Context) (*parkOptions, error) {
 func checkWritableDir(dir string) error {
 	st, err := os.Stat(dir)
 	if err != nil {
-		return errors.New("want an existing directory (or - for stdout)")
+		return errors.New("want an existing directory")
 	}
 	if !st.IsDir() {
-		return errors.New("not a directory: want an existing directory (or - for stdout)")
+		return errors.New("not a directory: want an existing directory")
 	}
 	f, err := os.CreateTemp(dir, ".gsysint-demo-probe-*")
 	if err != nil {
@@ -271,8 +271,11 @@ func runPark(e *env, o *parkOptions) (err error) {
 	}
 	if total > 0 {
 		grew := residentBytes() - rssBefore
-		fmt.Fprintf(e.stderr, "parking took %v; resident memory grew %s, %.2f KB a goroutine\n",
-			took.Round(time.Microsecond), formatBytes(grew), float64(grew)/float64(total)/1000)
+		fmt.Fprintf(e.stderr, "parking took %v; resident memory grew %s", took.Round(time.Microsecond), formatBytes(grew))
+		if total >= 10000 { // fewer are lost in the noise of the heap's growth
+			fmt.Fprintf(e.stderr, ", %.2f KB a goroutine", float64(grew)/float64(total)/1000)
+		}
+		fmt.Fprintln(e.stderr)
 	}
 	if err != nil {
 		if ctx.Err() != nil {

@@ -21,6 +21,9 @@ func pprofCommand(e *env) *cli.Command {
 			"   gsysint-demo park --debug 0 --dumps 1 | gsysint-demo pprof -top",
 		SkipFlagParsing: true,
 		Action: func(c *cli.Context) error {
+			if args := c.Args().Slice(); len(args) == 1 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+				return cli.ShowSubcommandHelp(c)
+			}
 			return runPprof(e, c.Args().Slice())
 		},
 	}

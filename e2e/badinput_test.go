@@ -1,0 +1,174 @@
+package e2e
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// wantOneLine checks the bad-input contract's stderr: exactly one line,
+// "gsysint-demo: ...", containing every one of names.
+func wantOneLine(t *testing.T, r result, names ...string) {
+	t.Helper()
+	lines := r.stderrLines()
+	if len(lines) != 1 || !strings.HasSuffix(r.stderr, "\n") {
+		t.Fatalf("want exactly one line on stderr, got %d:\n%v", len(lines), r)
+	}
+	if !strings.HasPrefix(lines[0], "gsysint-demo: ") {
+		t.Errorf("stderr line %q does not start with gsysint-demo: ", lines[0])
+	}
+	for _, name := range names {
+		if !strings.Contains(lines[0], name) {
+			t.Errorf("stderr line %q does not name %q", lines[0], name)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	var tenCustom []string
+	for i := 1; i <= 10; i++ {
+		tenCustom = append(tenCustom, "-r", fmt.Sprintf("custom reason %d", i))
+	}
+	notDir := filepath.Join(t.TempDir(), "regular-file")
+	if err := os.WriteFile(notDir, []byte("not a directory\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		args  []string // after "park"; -o DIR is added unless the case has its own
+		names []string // what the line must mention
+		own   bool     // the case sets --out itself, or is not park
+	}{
+		{name: "refused reason", args: []string{"-r", "garbage collection"}, names: []string{`"garbage collection"`, "suspendG"}},
+		{name: "refused reason GC assist marking", args: []string{"-r", "GC assist marking"}, names: []string{`"GC assist marking"`, "suspendG"}},
+		{name: "empty reason", args: []string{"-r", ""}, names: []string{`--reason ""`}},
+		{name: "too many custom reasons", args: tenCustom, names: []string{`"custom reason 10"`}},
+		{name: "count 0", args: []string{"--count", "0"}, names: []string{"--count 0"}},
+		{name: "count -1", args: []string{"--count", "-1"}, names: []string{"--count -1"}},
+		{name: "count abc", args: []string{"--count", "abc"}, names: []string{`"abc"`, "count"}},
+		{name: "n abc", args: []string{"-n", "abc"}, names: []string{`"abc"`}},
+		{name: "count too large for memory", args: []string{"--count", "100000000000"}, names: []string{"100000000000"}},
+		{name: "count beyond int64", args: []string{"--count", "9223372036854775808"}, names: []string{"9223372036854775808"}},
+		{name: "debug 3", args: []string{"--debug", "3"}, names: []string{"--debug 3"}},
+		{name: "debug -1", args: []string{"--debug", "-1"}, names: []string{"--debug -1"}},
+		{name: "interval 0", args: []string{"--interval", "0"}, names: []string{"--interval 0"}},
+		{name: "interval -1s", args: []string{"--interval", "-1s"}, names: []string{"--interval -1s"}},
+		{name: "interval garbage", args: []string{"--interval", "soon"}, names: []string{`"soon"`}},
+		{name: "dumps -1", args: []string{"--dumps", "-1"}, names: []string{"--dumps -1"}},
+		{name: "dumps and duration", args: []string{"--dumps", "2", "--duration", "1s"}, names: []string{"--dumps 2", "--duration 1s"}},
+		{name: "duration 0", args: []string{"--duration", "0"}, names: []string{"--duration 0"}},
+		{name: "out nonexistent", args: []string{"--out", "/nonexistent/dir"}, names: []string{"/nonexistent/dir"}, own: true},
+		{name: "out regular file", args: []string{"--out", notDir}, names: []string{notDir}, own: true},
+		{name: "label without value", args: []string{"--label", "novalue"}, names: []string{`"novalue"`}},
+		{name: "label empty key", args: []string{"--label", "=v"}, names: []string{`"=v"`}},
+		{name: "label reserved", args: []string{"--label", "reason=x"}, names: []string{`"reason"`}},
+		{name: "profile bogus", args: []string{"--profile", "bogus"}, names: []string{`"bogus"`}},
+		{name: "http nonsense", args: []string{"--http", "nonsense"}, names: []string{`"nonsense"`}},
+		{name: "http bad port", args: []string{"--http", "127.0.0.1:http-nope"}, names: []string{`"127.0.0.1:http-nope"`}},
+		{name: "http not loopback", args: []string{"--http", "0.0.0.0:0"}, names: []string{`"0.0.0.0:0"`, "--http-public"}},
+		{name: "debug 0 to stdout", args: []string{"--debug", "0"}, names: []string{"--debug 0", "--dumps 1"}, own: true},
+		{name: "trace in a nonexistent dir", args: []string{"--trace", "/nonexistent/dir/x.trace"}, names: []string{"/nonexistent/dir/x.trace"}},
+		{name: "unknown flag", args: []string{"--bogus-flag"}, names: []string{"bogus-flag"}},
+		{name: "unexpected argument", args: []string{"extra"}, names: []string{`"extra"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			args := append([]string{"park"}, tc.args...)
+			if !tc.own {
+				args = append(args, "-o", dir)
+			}
+			r := gsys(t, args...)
+			wantExit(t, r, 2)
+			wantOneLine(t, r, tc.names...)
+			if r.stdout != "" {
+				t.Errorf("stdout not empty:\n%v", r)
+			}
+			wantEmptyDir(t, dir)
+		})
+	}
+	t.Run("out read-only dir", func(t *testing.T) {
+		t.Parallel()
+		if os.Geteuid() == 0 {
+			t.Skip("running as root: permissions do not stop root writing (the regular-file case covers an unwritable --out)")
+		}
+		dir := t.TempDir()
+		ro := filepath.Join(dir, "ro")
+		if err := os.Mkdir(ro, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Chmod(ro, 0o755) })
+		r := gsys(t, "park", "-o", ro)
+		wantExit(t, r, 2)
+		wantOneLine(t, r, ro)
+		wantEmptyDir(t, ro)
+	})
+	t.Run("http port in use", func(t *testing.T) {
+		t.Parallel()
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		dir := t.TempDir()
+		r := gsys(t, "park", "--http", ln.Addr().String(), "-o", dir)
+		wantExit(t, r, 2)
+		wantOneLine(t, r, ln.Addr().String())
+		wantEmptyDir(t, dir)
+	})
+	t.Run("unknown command", func(t *testing.T) {
+		t.Parallel()
+		r := gsys(t, "frobnicate")
+		wantExit(t, r, 2)
+		wantOneLine(t, r, `"frobnicate"`)
+	})
+	t.Run("goroutineleak without the profile", func(t *testing.T) {
+		t.Parallel()
+		if hasLeakProfile(t) {
+			t.Skip("this binary has the goroutineleak profile")
+		}
+		dir := t.TempDir()
+		r := gsys(t, "park", "--profile", "goroutineleak", "-o", dir)
+		wantExit(t, r, 2)
+		wantOneLine(t, r, "goroutineleak", "GOEXPERIMENT=goroutineleakprofile")
+		wantEmptyDir(t, dir)
+	})
+	for _, cmd := range []string{"reasons", "version"} {
+		t.Run(cmd+" with an argument", func(t *testing.T) {
+			t.Parallel()
+			r := gsys(t, cmd, "surplus")
+			wantExit(t, r, 2)
+			wantOneLine(t, r, `"surplus"`)
+		})
+	}
+}
+
+// A count whose memory estimate overflows uint64 (ceil(2^64/3100)
+// goroutines at 3100 bytes each wraps to under 3 KB) passes checkMemory,
+// then make([]waiter, count) panics in park. It must be refused as bad
+// input like any other count too large for memory.
+func TestBadInputCountOverflowingMemoryEstimate(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	r := gsys(t, "park", "--count", "5950562604422437", "--dumps", "1", "-o", dir)
+	wantExit(t, r, 2)
+	wantOneLine(t, r, "5950562604422437")
+	wantEmptyDir(t, dir)
+}
+
+// The refusal of a count whose memory estimate overflows int64 prints a
+// negative size.
+func TestBadInputCountMaxInt(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	r := gsys(t, "park", "--count", "9223372036854775807", "-o", dir)
+	wantExit(t, r, 2)
+	wantOneLine(t, r, "9223372036854775807")
+	if strings.Contains(r.stderr, "about -") {
+		t.Errorf("negative memory estimate:\n%v", r)
+	}
+}

@@ -1,0 +1,392 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Paths set by TestMain.
+var (
+	bin    string // the gsysint-demo binary under test
+	goTool string // the go command on PATH, which built bin
+)
+
+// Bounds. A command that outlives its bound is killed (after a SIGQUIT, so
+// that its goroutine dump is in the failure message) and the test fails.
+const (
+	runBound  = 60 * time.Second // a command run to completion
+	lineBound = 20 * time.Second // waiting for one stderr line
+	exitBound = 20 * time.Second // waiting for exit after a signal or the last line
+)
+
+func TestMain(m *testing.M) { os.Exit(testMain(m)) }
+
+func testMain(m *testing.M) int {
+	flag.Parse()
+	var err error
+	if goTool, err = exec.LookPath("go"); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: no go command on PATH: %v\n", err)
+		return 1
+	}
+	dir, err := os.MkdirTemp("", "gsysint-demo-e2e-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	bin = filepath.Join(dir, "gsysint-demo")
+	build := exec.Command(goTool, "build", "-ldflags=-checklinkname=0", "-o", bin, "gsysint-demo")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %s: %v\n%s", strings.Join(build.Args, " "), err, out)
+		return 1
+	}
+	// go tool pprof may be built on first use (a downloaded toolchain):
+	// do it here, so that no test's bound includes it.
+	warm := exec.Command(goTool, "tool", "pprof", "-h")
+	warm.Env = pprofEnv(dir)
+	warm.Run()
+	return m.Run()
+}
+
+// pprofEnv is the environment for go tool pprof: fetched profiles are
+// saved under dir, not $HOME/pprof.
+func pprofEnv(dir string) []string {
+	return append(os.Environ(), "PPROF_TMPDIR="+dir)
+}
+
+// result is a finished command.
+type result struct {
+	args           []string
+	stdout, stderr string
+	code           int // exit status; -1 if killed by a signal
+	state          string
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("%s: %s\n--- stdout (%d bytes):\n%s\n--- stderr:\n%s", strings.Join(r.args, " "), r.state, len(r.stdout), clip(r.stdout, 2000), clip(r.stderr, 4000))
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + fmt.Sprintf("\n... (%d more bytes)", len(s)-n)
+}
+
+// stderrLines returns r's stderr as lines, without the final newline.
+func (r result) stderrLines() []string {
+	s := strings.TrimSuffix(r.stderr, "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+// gsys runs the binary with args to completion, stdin empty.
+func gsys(t *testing.T, args ...string) result {
+	t.Helper()
+	return execute(t, nil, nil, "", bin, args...)
+}
+
+// execute runs name with args in dir (if not "") to completion within runBound.
+func execute(t *testing.T, env []string, stdin io.Reader, dir, name string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), runBound)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGQUIT) }
+	cmd.WaitDelay = 5 * time.Second
+	cmd.Env = env
+	cmd.Dir = dir
+	cmd.Stdin = stdin
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := result{args: cmd.Args, stdout: stdout.String(), stderr: stderr.String()}
+	if cmd.ProcessState != nil {
+		r.code = cmd.ProcessState.ExitCode()
+		r.state = cmd.ProcessState.String()
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("still running after %v, killed:\n%v", runBound, r)
+	}
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("%s: %v", strings.Join(cmd.Args, " "), err)
+	}
+	return r
+}
+
+// wantExit fails the test unless r exited with code.
+func wantExit(t *testing.T, r result, code int) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit status %d (%s), want %d:\n%v", r.code, r.state, code, r)
+	}
+}
+
+// proc is a gsysint-demo process that a test talks to while it runs: it
+// reads the process's stderr line by line.
+type proc struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	lines  chan string // stderr lines, closed at EOF
+	seen   []string    // stderr lines read so far
+	eof    bool
+	exited bool
+}
+
+// start starts the binary with args, stdout to stdout (nil: discarded).
+// The process is killed at the end of the test if it is still running.
+func start(t *testing.T, stdout io.Writer, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout = stdout
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{t: t, cmd: cmd, lines: make(chan string, 64)}
+	go func() {
+		defer close(p.lines)
+		sc := bufio.NewScanner(pipe)
+		sc.Buffer(make([]byte, 64<<10), 16<<20)
+		for sc.Scan() {
+			p.lines <- sc.Text()
+		}
+	}()
+	t.Cleanup(func() {
+		if !p.exited {
+			cmd.Process.Kill()
+			for range p.lines {
+			}
+			cmd.Wait()
+		}
+	})
+	return p
+}
+
+// stderr is what p wrote to stderr so far (as far as it was read).
+func (p *proc) stderr() string { return strings.Join(p.seen, "\n") }
+
+// waitFor reads p's stderr until a line matches re and returns its
+// submatches; it fails the test if p ends its stderr or lineBound passes first.
+func (p *proc) waitFor(re *regexp.Regexp) []string {
+	p.t.Helper()
+	timer := time.NewTimer(lineBound)
+	defer timer.Stop()
+	for {
+		select {
+		case line, ok := <-p.lines:
+			if !ok {
+				p.eof = true
+				code, state := p.reap()
+				p.t.Fatalf("%s: exited (%d, %s) before a stderr line matched %q; stderr:\n%s", strings.Join(p.cmd.Args, " "), code, state, re, p.stderr())
+			}
+			p.seen = append(p.seen, line)
+			if m := re.FindStringSubmatch(line); m != nil {
+				return m
+			}
+		case <-timer.C:
+			p.quit()
+			p.t.Fatalf("%s: no stderr line matched %q within %v; stderr:\n%s", strings.Join(p.cmd.Args, " "), re, lineBound, p.stderr())
+		}
+	}
+}
+
+// signal sends sig to p.
+func (p *proc) signal(sig os.Signal) {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.t.Fatalf("signal %v: %v", sig, err)
+	}
+}
+
+// wait reads the rest of p's stderr and waits for p to exit, within
+// exitBound, and returns its exit status and whole stderr.
+func (p *proc) wait() (code int, stderr []string) {
+	p.t.Helper()
+	return p.waitWithin(exitBound)
+}
+
+// waitWithin is wait with bound d.
+func (p *proc) waitWithin(d time.Duration) (code int, stderr []string) {
+	p.t.Helper()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for !p.eof {
+		select {
+		case line, ok := <-p.lines:
+			if !ok {
+				p.eof = true
+				break
+			}
+			p.seen = append(p.seen, line)
+		case <-timer.C:
+			p.quit()
+			p.t.Fatalf("%s: still running %v later; stderr:\n%s", strings.Join(p.cmd.Args, " "), d, p.stderr())
+		}
+	}
+	code, _ = p.reap()
+	return code, p.seen
+}
+
+func (p *proc) reap() (int, string) {
+	p.cmd.Wait()
+	p.exited = true
+	return p.cmd.ProcessState.ExitCode(), p.cmd.ProcessState.String()
+}
+
+// quit has p print its goroutines (SIGQUIT), then kills it, and collects
+// what it printed, for a failure message.
+func (p *proc) quit() {
+	p.cmd.Process.Signal(syscall.SIGQUIT)
+	timer := time.NewTimer(3 * time.Second)
+	defer timer.Stop()
+	for !p.eof {
+		select {
+		case line, ok := <-p.lines:
+			if !ok {
+				p.eof = true
+				break
+			}
+			p.seen = append(p.seen, line)
+		case <-timer.C:
+			p.cmd.Process.Kill()
+			timer.Reset(3 * time.Second)
+		}
+	}
+	p.reap()
+}
+
+// pollUntil calls cond every few milliseconds, reading p's stderr
+// meanwhile, until cond is true; it fails the test if p exits or
+// lineBound passes first.
+func (p *proc) pollUntil(what string, cond func() bool) {
+	p.t.Helper()
+	timer := time.NewTimer(lineBound)
+	defer timer.Stop()
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case line, ok := <-p.lines:
+			if !ok {
+				p.eof = true
+				code, state := p.reap()
+				p.t.Fatalf("%s: exited (%d, %s) before %s; stderr:\n%s", strings.Join(p.cmd.Args, " "), code, state, what, p.stderr())
+			}
+			p.seen = append(p.seen, line)
+		case <-tick.C:
+		case <-timer.C:
+			p.quit()
+			p.t.Fatalf("%s: not %s within %v; stderr:\n%s", strings.Join(p.cmd.Args, " "), what, lineBound, p.stderr())
+		}
+	}
+}
+
+// residentBytes is the resident set size of process pid, from /proc.
+func residentBytes(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/statm", pid))
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0, fmt.Errorf("statm %q", b)
+	}
+	pages, err := strconv.ParseInt(f[1], 10, 64)
+	return pages * int64(os.Getpagesize()), err
+}
+
+// Lines the tests look for on stderr.
+var (
+	parkedRE   = regexp.MustCompile(`^parked (\d+) goroutines?: reason (".*") \((custom, slot \d+|\d+)\), trace reason (".*") \((custom, slot \d+|\d+)\)$`)
+	dumpRE     = regexp.MustCompile(`^dump (\d+): (goroutine|goroutineleak) debug=(\d), (\d+) goroutines, .* in .*?( → (.*))?$`)
+	releasedRE = regexp.MustCompile(`^released (\d+) goroutines\b(.*)$`)
+	servingRE  = regexp.MustCompile(`^serving pprof on (http://(\S+)/debug/pprof/)$`)
+	// a debug=2 header: goroutine 23 [waiting for godot]:
+	headerRE = regexp.MustCompile(`^goroutine (\d+) \[([^\]]*)\]:$`)
+)
+
+// matching returns the lines that match re, as submatches.
+func matching(lines []string, re *regexp.Regexp) [][]string {
+	var out [][]string
+	for _, l := range lines {
+		if m := re.FindStringSubmatch(l); m != nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// released checks that stderr has exactly one release line and returns the count.
+func released(t *testing.T, stderr []string) int {
+	t.Helper()
+	m := matching(stderr, releasedRE)
+	if len(m) != 1 {
+		t.Fatalf("want one release line, got %d; stderr:\n%s", len(m), strings.Join(stderr, "\n"))
+	}
+	n, _ := strconv.Atoi(m[0][1])
+	return n
+}
+
+// countHeaders counts the debug=2 goroutine headers in text whose state is
+// exactly state ("" for any state).
+func countHeaders(text, state string) int {
+	n := 0
+	for _, line := range strings.Split(text, "\n") {
+		if m := headerRE.FindStringSubmatch(line); m != nil && (state == "" || m[2] == state) {
+			n++
+		}
+	}
+	return n
+}
+
+// binaryGo is the Go version the binary under test reports ("go1.27.3").
+func binaryGo(t *testing.T) string {
+	t.Helper()
+	r := gsys(t, "version")
+	wantExit(t, r, 0)
+	m := regexp.MustCompile(`(?m)^go:\s+(go\S+) `).FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Fatalf("no go: line in version output:\n%s", r.stdout)
+	}
+	return m[1]
+}
+
+// hasLeakProfile says whether the binary registers the goroutineleak
+// profile: Go 1.27 on, or Go 1.26 built with GOEXPERIMENT=goroutineleakprofile.
+func hasLeakProfile(t *testing.T) bool {
+	v := binaryGo(t)
+	if strings.HasPrefix(v, "go1.26") {
+		return strings.Contains(os.Getenv("GOEXPERIMENT"), "goroutineleakprofile")
+	}
+	return true
+}
+
+func TestToolchain(t *testing.T) {
+	v := binaryGo(t)
+	t.Logf("test binary %s, gsysint-demo built by %s (%s) reports %s", runtime.Version(), goTool, os.Getenv("GOTOOLCHAIN"), v)
+	if v != runtime.Version() {
+		t.Errorf("gsysint-demo runs on %s, the test on %s: the go on PATH is not the toolchain running the tests", v, runtime.Version())
+	}
+}
