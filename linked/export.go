@@ -1,3 +1,5 @@
+//go:build go1.26 && !go1.28 && linux && (amd64 || arm64)
+
 package linked
 
 import (

@@ -1,4 +1,4 @@
-//go:build !goexperiment.staticlockranking
+//go:build go1.26 && !go1.28 && linux && (amd64 || arm64) && !goexperiment.staticlockranking
 
 package linked
 

@@ -7,3 +7,7 @@ package linked
 // against the ranks it already holds. Our locks have no rank the runtime
 // knows, so we do not mirror that layout: build without the experiment.
 var _ = gsysintDemoDoesNotSupportGOEXPERIMENT_staticlockranking_buildWithoutIt
+
+// Mutex is declared only so that the line above is the one error the
+// compiler reports.
+type Mutex struct{}
