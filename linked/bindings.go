@@ -61,7 +61,9 @@ func ParkUnlock(l *Mutex, reason WaitReason, traceReason TraceReason, traceskip 
 // in _Gwaiting and then, on the system stack, calls unlockf(gp, lock); if
 // unlockf returns false the goroutine resumes at once. unlockf runs on the
 // scheduler's stack with the goroutine already switched out: it must not
-// block, allocate or grow the stack. The reasons must pass CheckParkable.
+// block, allocate or grow the stack, and it must be //go:norace, since the
+// race detector's instrumentation faults there. The reasons must pass
+// CheckParkable.
 //
 // runtime/proc.go: func gopark(unlockf func(*g, unsafe.Pointer) bool,
 // lock unsafe.Pointer, reason waitReason, traceReason traceBlockReason,

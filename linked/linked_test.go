@@ -135,7 +135,10 @@ func TestNanotime1IsMonotonic(t *testing.T) {
 }
 
 // unlockAfterPark is a gopark unlock function: it runs on the system stack
-// once the goroutine is in _Gwaiting.
+// once the goroutine is in _Gwaiting, where the race detector's
+// instrumentation would fault.
+//
+//go:norace
 func unlockAfterPark(_ *G, l unsafe.Pointer) bool {
 	Unlock((*Mutex)(l))
 	return true
