@@ -233,6 +233,7 @@ func (p *Parker) start(ctx context.Context, gr *group) error {
 	}
 	// Goroutines inherit the labels of the goroutine that starts them, so
 	// starting them inside pprof.Do labels them all at no cost per goroutine.
+	gr.done.Add(pk.Count)
 	pprof.Do(ctx, pprof.Labels(labels...), func(ctx context.Context) {
 		for i := range gr.waiters {
 			if i&0x3ff == 0 {
@@ -244,10 +245,10 @@ func (p *Parker) start(ctx context.Context, gr *group) error {
 				}
 			}
 			gr.started++
-			gr.done.Add(1)
 			go gr.waiters[i].park(wait, trace, &gr.done)
 		}
 	})
+	gr.done.Add(gr.started - pk.Count) // the goroutines a cancellation left unstarted
 	p.report(gr.started, pk.Count)
 	for i := range gr.started {
 		gr.waiters[i].awaitParked()
