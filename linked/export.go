@@ -19,5 +19,6 @@ func buildDescription() string {
 	return "built by " + runtime.Version() + " for " + runtime.GOOS + "/" + runtime.GOARCH +
 		"; runtime catalog " + vetted.Name +
 		"; bindings: lock, unlock, goparkunlock, waitReason.String, reason tables (pull, -checklinkname=0)," +
-		" goready (pull, pushed by the runtime), buildDescription (push into main), Getg, Nanotime1 (assembly)"
+		" gopark, goready (pull, pushed by the runtime), buildDescription (push into main)," +
+		" Getg (assembly), Nanotime1 (assembly JMP to runtime·nanotime1)"
 }
