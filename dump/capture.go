@@ -31,9 +31,13 @@ var ErrNoLeakProfile = errors.New(`profile "goroutineleak" is not registered in 
 // Buffer sizing for WriteGoroutineText.
 const (
 	// initialPerGoroutine is the bytes-per-goroutine estimate used before the
-	// first dump: a parked goroutine with a short stack takes 300-600 bytes,
-	// so this is generous without being wasteful at 100k goroutines.
-	initialPerGoroutine = 1 << 10
+	// first dump. A parked goroutine with a short stack takes 200-600 bytes;
+	// a deep one several KB. A mapped buffer (mapTextBuffer) costs only the
+	// pages the dump writes, so the estimate can be generous enough that the
+	// first dump almost never needs a second pass; a buffer from the Go heap
+	// is zeroed and counted by the GC, so it starts smaller.
+	initialPerGoroutine       = 4 << 10
+	initialPerGoroutineInHeap = 1 << 10
 	// minTextBuffer is the smallest buffer we hand to runtime.Stack.
 	minTextBuffer = 64 << 10
 )
@@ -42,18 +46,56 @@ var (
 	// perGoroutine is the average size of a goroutine's text in the
 	// previous dump, the base of the next buffer estimate.
 	perGoroutine atomic.Int64
-	// textBuf holds the buffer of the previous dump for reuse. A caller
-	// takes it out (Swap(nil)) and puts it back when done, so concurrent
-	// dumps never share a buffer and never wait for each other's writer.
-	textBuf atomic.Pointer[[]byte]
+	// textBuf holds the buffer of the previous dump for reuse: its pages
+	// are already in memory, which makes the next dump of as many
+	// goroutines markedly faster. A caller takes it out (Swap(nil)) and
+	// puts it back when done, so concurrent dumps never share a buffer and
+	// never wait for each other's writer.
+	textBuf atomic.Pointer[textBuffer]
 )
+
+// textBuffer is the buffer runtime.Stack writes a dump into.
+type textBuffer struct {
+	b      []byte // len(b) is what runtime.Stack may fill
+	used   int    // bytes the last dump wrote: the pages in memory
+	mapped bool   // b comes from mapTextBuffer, else from the Go heap
+}
+
+// newTextBuffer returns a buffer of at least size bytes, mapped outside
+// the Go heap where the system allows it.
+func newTextBuffer(size int) *textBuffer {
+	if b, ok := mapTextBuffer(size); ok {
+		return &textBuffer{b: b, mapped: true}
+	}
+	return &textBuffer{b: make([]byte, size)}
+}
+
+// free returns a mapped buffer to the system; a heap buffer is left to
+// the GC. tb must not be used afterwards.
+func (tb *textBuffer) free() {
+	if tb.mapped {
+		unmapTextBuffer(tb.b)
+	}
+	tb.b = nil
+}
+
+// keep offers tb to the next dump, or frees it if another dump already
+// put its own back.
+func (tb *textBuffer) keep() {
+	if !textBuf.CompareAndSwap(nil, tb) {
+		tb.free()
+	}
+}
 
 // textBufferSize returns the buffer size for a dump of n goroutines: the
 // previous average plus a quarter, for 1/8 more goroutines than now.
-func textBufferSize(n int) int {
+func textBufferSize(n int, mapped bool) int {
 	per := perGoroutine.Load()
 	if per <= 0 {
 		per = initialPerGoroutine
+		if !mapped {
+			per = initialPerGoroutineInHeap
+		}
 	}
 	size := int64(n+n/8+16) * (per + per/4)
 	if size < minTextBuffer {
@@ -62,17 +104,56 @@ func textBufferSize(n int) int {
 	return int(size)
 }
 
+// takeTextBuffer returns a buffer for a dump of n goroutines: the kept
+// one if it is large enough and the previous dump did not fill far more
+// of it than this one will need (the goroutines have gone: give their
+// memory back), else a new one.
+func takeTextBuffer(n int) *textBuffer {
+	tb := textBuf.Swap(nil)
+	if tb != nil {
+		want := textBufferSize(n, tb.mapped)
+		if len(tb.b) >= want && (tb.used <= 4*want || tb.used <= 4*minTextBuffer) {
+			return tb
+		}
+		tb.free()
+	}
+	if b, ok := mapTextBuffer(textBufferSize(n, true)); ok {
+		return &textBuffer{b: b, mapped: true}
+	}
+	return &textBuffer{b: make([]byte, textBufferSize(n, false))}
+}
+
 // goroutineHeader starts every goroutine in debug=2 text (the first one is
 // at offset 0, the others follow a blank line):
 //
 //	goroutine 18 [chan receive, 2 minutes]:
 var goroutineHeader = []byte("\ngoroutine ")
 
-// countHeaders counts the goroutine headers in debug=2 text.
+// countHeaders counts the goroutine headers in debug=2 text. A dump of a
+// million goroutines is hundreds of megabytes: the parts are counted in
+// parallel.
 func countHeaders(b []byte) int {
-	n := bytes.Count(b, goroutineHeader)
+	n := 0
 	if bytes.HasPrefix(b, goroutineHeader[1:]) {
 		n++
+	}
+	const minPart = 16 << 20
+	parts := min(runtime.GOMAXPROCS(0), len(b)/minPart)
+	if parts < 2 {
+		return n + bytes.Count(b, goroutineHeader)
+	}
+	// Part i counts the headers that start in [i*size, (i+1)*size).
+	size := (len(b) + parts - 1) / parts
+	counts := make(chan int, parts)
+	for i := range parts {
+		go func() {
+			lo := i * size
+			hi := min(lo+size+len(goroutineHeader)-1, len(b))
+			counts <- bytes.Count(b[lo:hi], goroutineHeader)
+		}()
+	}
+	for range parts {
+		n += <-counts
 	}
 	return n
 }
@@ -88,27 +169,22 @@ func countHeaders(b []byte) int {
 // truncates the dump at 64 MiB.
 func WriteGoroutineText(w io.Writer) (Stats, error) {
 	start := time.Now()
-	want := textBufferSize(runtime.NumGoroutine())
-	var buf []byte
-	if p := textBuf.Swap(nil); p != nil {
-		buf = *p
-	}
-	// Reuse the kept buffer unless it is too small or far too big.
-	if len(buf) < want || (len(buf) > 4*want && len(buf) > 4*minTextBuffer) {
-		buf = make([]byte, want)
-	}
+	tb := takeTextBuffer(runtime.NumGoroutine())
 	var n int
 	for {
-		n = runtime.Stack(buf, true)
-		if n < len(buf) {
+		n = runtime.Stack(tb.b, true)
+		if n < len(tb.b) {
 			break
 		}
 		// Filled: the dump may be cut short. Grow and take it again.
-		buf = make([]byte, 2*len(buf))
+		size := 2 * len(tb.b)
+		tb.free()
+		tb = newTextBuffer(size)
 	}
-	defer textBuf.Store(&buf)
+	tb.used = n
+	defer tb.keep()
 
-	text := buf[:n]
+	text := tb.b[:n]
 	st := Stats{Goroutines: countHeaders(text)}
 	if st.Goroutines > 0 {
 		perGoroutine.Store(int64(n / st.Goroutines))

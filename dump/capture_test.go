@@ -43,7 +43,9 @@ func TestWriteGoroutineTextComplete(t *testing.T) {
 	for _, cold := range []bool{true, false} {
 		if cold {
 			perGoroutine.Store(1) // far too small: the first buffer fills
-			textBuf.Store(nil)
+			if tb := textBuf.Swap(nil); tb != nil {
+				tb.free()
+			}
 		}
 		var buf bytes.Buffer
 		st, err := WriteGoroutineText(&buf)
@@ -235,16 +237,53 @@ func TestCountingWriterSplit(t *testing.T) {
 }
 
 func TestTextBufferSize(t *testing.T) {
+	defer perGoroutine.Store(perGoroutine.Load())
 	perGoroutine.Store(0)
-	if got := textBufferSize(0); got != minTextBuffer {
-		t.Errorf("textBufferSize(0) = %d, want %d", got, minTextBuffer)
+	for _, mapped := range []bool{true, false} {
+		if got := textBufferSize(0, mapped); got < minTextBuffer {
+			t.Errorf("textBufferSize(0, %v) = %d, want at least %d", mapped, got, minTextBuffer)
+		}
 	}
-	if got := textBufferSize(100_000); got < 100_000*initialPerGoroutine {
-		t.Errorf("textBufferSize(100000) = %d: less than the initial estimate", got)
+	if got := textBufferSize(100_000, true); got < 100_000*initialPerGoroutine {
+		t.Errorf("textBufferSize(100000, mapped) = %d: less than the initial estimate", got)
+	}
+	if got := textBufferSize(100_000, false); got < 100_000*initialPerGoroutineInHeap {
+		t.Errorf("textBufferSize(100000, heap) = %d: less than the initial estimate", got)
 	}
 	perGoroutine.Store(400)
-	if got := textBufferSize(1000); got < 1000*400*5/4 {
+	if got := textBufferSize(1000, true); got < 1000*400*5/4 {
 		t.Errorf("textBufferSize(1000) at 400 B each = %d, want 25%% headroom", got)
+	}
+}
+
+// TestTextBufferReuse checks when a dump reuses the kept buffer: when it
+// is large enough, and not when the goroutines that filled it are gone.
+func TestTextBufferReuse(t *testing.T) {
+	defer perGoroutine.Store(perGoroutine.Load())
+	if tb := textBuf.Swap(nil); tb != nil {
+		tb.free()
+	}
+	perGoroutine.Store(400)
+	first := takeTextBuffer(10_000)
+	if len(first.b) < textBufferSize(10_000, first.mapped) {
+		t.Fatalf("buffer of %d bytes for 10000 goroutines", len(first.b))
+	}
+	first.used = 10_000 * 400
+	first.keep()
+	if again := takeTextBuffer(9_000); again != first {
+		t.Errorf("a dump of fewer goroutines did not reuse the kept buffer")
+	} else {
+		again.keep()
+	}
+	if small := takeTextBuffer(100); small == first {
+		t.Errorf("a dump of 100 goroutines kept the buffer 10000 filled")
+	} else {
+		small.keep()
+	}
+	if big := takeTextBuffer(1_000_000); len(big.b) < textBufferSize(1_000_000, big.mapped) {
+		t.Errorf("buffer of %d bytes for 1000000 goroutines", len(big.b))
+	} else {
+		big.keep()
 	}
 }
 
@@ -281,5 +320,23 @@ func TestWriteGoroutineTextConcurrent(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestCountHeadersParallel checks the parallel count of a large dump
+// against a serial one, with headers at every offset around the parts'
+// boundaries.
+func TestCountHeadersParallel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 40 MB of text")
+	}
+	var b bytes.Buffer
+	for i := 0; b.Len() < 40<<20; i++ {
+		fmt.Fprintf(&b, "goroutine %d [select]:\nmain.f(%s)\n\t/x.go:1 +0x1\n\n", i, strings.Repeat("x", i%37))
+	}
+	text := b.Bytes()
+	want := bytes.Count(text, []byte("goroutine "))
+	if got := countHeaders(text); got != want {
+		t.Errorf("countHeaders = %d, want %d", got, want)
 	}
 }

@@ -180,9 +180,11 @@ func (p *debug2Parser) call(line []byte) {
 func (p *debug2Parser) createdBy(rest []byte) {
 	fn := rest
 	var parent int64
-	if i := bytes.LastIndex(rest, inGoroutine); i >= 0 {
-		if id, ok := atoi(rest[i+len(inGoroutine):]); ok {
-			fn, parent = rest[:i], id
+	// The id is the last word; checking what precedes it is much cheaper
+	// than searching for " in goroutine ".
+	if i := bytes.LastIndexByte(rest, ' ') + 1; i > 0 && bytes.HasSuffix(rest[:i], inGoroutine) {
+		if id, ok := atoi(rest[i:]); ok {
+			fn, parent = rest[:i-len(inGoroutine)], id
 		}
 	}
 	if p.anc != nil {

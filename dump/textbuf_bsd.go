@@ -1,0 +1,7 @@
+//go:build darwin || freebsd || netbsd || openbsd || dragonfly
+
+package dump
+
+const mapNoReserve = 0
+
+func adviseHugePages([]byte) {}
