@@ -296,7 +296,11 @@ func (s *Summary) WriteText(w io.Writer) error {
 	indent := strings.Repeat(" ", width+2)
 	for _, g := range s.Groups {
 		fmt.Fprintf(ew, "\n%*d  ", width, g.Count)
-		var parts []string
+		noun := "goroutines"
+		if g.Count == 1 {
+			noun = "goroutine"
+		}
+		parts := []string{noun}
 		for _, st := range g.States {
 			parts = append(parts, fmt.Sprintf("[%s] x%d", st.Name, st.Count))
 		}
