@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gsysint-demo/dump"
+	"gsysint-demo/linked"
 )
 
 // pprofServer serves net/http/pprof's handlers, except that
@@ -32,6 +33,7 @@ func startPprofServer(addr string) (*pprofServer, error) {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("/debug/pprof/goroutine", serveGoroutine)
+	mux.HandleFunc("/debug/pprof/goroutineleak", serveGoroutineLeak)
 	s := &pprofServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, addr: ln.Addr().String()}
 	go s.srv.Serve(ln)
 	return s, nil
@@ -45,6 +47,15 @@ func serveGoroutine(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	dump.WriteGoroutineText(w)
+}
+
+// serveGoroutineLeak serves the goroutineleak profile under the lock that
+// park releases leaked goroutines under: the runtime walks this profile
+// with the world running.
+func serveGoroutineLeak(w http.ResponseWriter, r *http.Request) {
+	linked.LeakProfileLock.Lock()
+	defer linked.LeakProfileLock.Unlock()
+	pprof.Handler("goroutineleak").ServeHTTP(w, r)
 }
 
 // shutdown stops serving; it may be called more than once.

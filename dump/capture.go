@@ -10,6 +10,8 @@ import (
 	"runtime/pprof"
 	"sync/atomic"
 	"time"
+
+	"gsysint-demo/linked"
 )
 
 // Stats describes one written dump.
@@ -224,6 +226,13 @@ func Write(w io.Writer, profile string, debug int) (Stats, error) {
 	}
 	start := time.Now()
 	cw := &countingWriter{w: w, debug: debug, atLineStart: true}
+	if profile == "goroutineleak" {
+		// The runtime walks this profile with the world running, and
+		// assumes no goroutine it marked leaked runs again: park readies
+		// such goroutines under the same lock.
+		linked.LeakProfileLock.Lock()
+		defer linked.LeakProfileLock.Unlock()
+	}
 	err := p.WriteTo(cw, debug)
 	st := Stats{Bytes: cw.n, Elapsed: time.Since(start)}
 	if err != nil {

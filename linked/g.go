@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -43,23 +44,26 @@ const (
 	NotWaiting
 )
 
-// Wake readies gp, a goroutine that parked through ParkUnlock with lock l,
-// which the caller holds. Holding l keeps the world from stopping, so no
-// leak-detecting GC can change gp's status between the check and the ready.
+// Wake readies gp, a goroutine that parked through ParkUnlock (or Gopark)
+// with a lock the caller now holds. Holding a runtime lock keeps the world
+// from stopping, so no leak-detecting GC can change gp's status between the
+// check and the ready. Waking a goroutine that the goroutineleak profile
+// marked leaked must also not overlap a walk of that profile: hold
+// LeakProfileLock around both.
 func Wake(gp *G) WakeResult {
 	for {
 		switch s := gp.Status(); s &^ statusScan {
 		case StatusWaiting:
 			// A scan bit here is released by the GC without our help;
 			// goready's status CAS waits for it.
-			ready(gp, 0)
+			ready(gp, readySkip)
 			return Woken
 		case StatusLeaked:
 			if s&statusScan != 0 {
 				return Busy
 			}
 			if atomic.CompareAndSwapUint32((*uint32)(gp.field(offAtomicstatus)), StatusLeaked, StatusWaiting) {
-				ready(gp, 0)
+				ready(gp, readySkip)
 				return WokenLeaked
 			}
 			// The status moved under us (the GC took the scan bit): look again.
@@ -68,6 +72,20 @@ func Wake(gp *G) WakeResult {
 		}
 	}
 }
+
+// readySkip drops runtime.systemstack_switch, runtime.goready and Wake from
+// the stack of the unblock event the tracer records: it starts at Wake's
+// caller.
+const readySkip = 3
+
+// LeakProfileLock serialises the readying of leaked goroutines with walks
+// of the goroutineleak profile. The runtime walks that profile without
+// stopping the world, unwinding the stacks of the goroutines it marked
+// leaked on the assumption that none of them runs again: one that Wake
+// restores and readies during the walk would be unwound while it runs.
+// Hold it while taking the goroutineleak profile and while waking parked
+// goroutines.
+var LeakProfileLock sync.Mutex
 
 // CheckG verifies the g offsets against witnesses that do not depend on
 // them: the goroutine id that runtime.Stack prints, the running status of
@@ -78,14 +96,16 @@ func CheckG() error {
 	if got, want := gp.ID(), stackGoid(); got != want {
 		return fmt.Errorf("g offset check: goid read at offset %d is %d, runtime.Stack says goroutine %d", offGoid, got, want)
 	}
-	if s := gp.Status(); s != StatusRunning {
+	if s := gp.Status() &^ statusScan; s != StatusRunning { // a stack scan may hold the scan bit
 		return fmt.Errorf("g offset check: status read at offset %d is %#x for the running goroutine, want %d (_Grunning)", offAtomicstatus, s, StatusRunning)
 	}
 
 	var blocked atomic.Pointer[G]
 	release := make(chan struct{})
 	started := make(chan struct{})
+	exited := make(chan struct{})
 	go func() {
+		defer close(exited)
 		blocked.Store(Getg())
 		close(started)
 		<-release
@@ -99,17 +119,14 @@ func CheckG() error {
 		}
 	}
 	close(release)
-	if err != nil {
-		return err
-	}
-	// Leave no goroutine behind: callers count goroutines.
-	return awaitStatus(bg, statusDead, "that returned")
+	<-exited
+	return err
 }
 
 // awaitStatus polls gp's status, for a few seconds at most.
 func awaitStatus(gp *G, status uint32, what string) error {
 	deadline := time.Now().Add(5 * time.Second)
-	for gp.Status() != status {
+	for gp.Status()&^statusScan != status {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("g offset check: a goroutine %s never showed status %d at offset %d; last read %#x", what, status, offAtomicstatus, gp.Status())
 		}

@@ -15,7 +15,6 @@ const (
 const (
 	StatusRunning = 2      // _Grunning
 	StatusWaiting = 4      // _Gwaiting
-	statusDead    = 6      // _Gdead
 	StatusLeaked  = 10     // _Gleaked
 	statusScan    = 0x1000 // _Gscan, or'ed in while the GC or tracer owns the stack
 )

@@ -5,7 +5,6 @@ package linked
 import (
 	"debug/elf"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -31,20 +30,30 @@ var traceBlockReasonStrings [traceReasonCount]string
 const stringSize = unsafe.Sizeof("")
 
 var (
-	checkOnce sync.Once
-	checkErr  error
+	checkMu    sync.Mutex
+	tablesOnce sync.Once
+	tablesErr  error // a mismatch of the tables does not go away
+	gCheckedOK bool
 )
 
-// Check verifies, once per process, that the running runtime matches the
-// vetted catalog: the reason tables (CheckTables) and the g offsets
-// (CheckG). Nothing may park or read the tables unless it returns nil.
+// Check verifies that the running runtime matches the vetted catalog: the
+// reason tables (CheckTables, once per process) and the g offsets (CheckG,
+// until it passes once). Nothing may park or read the tables unless it
+// returns nil.
 func Check() error {
-	checkOnce.Do(func() {
-		if checkErr = CheckTables(); checkErr == nil {
-			checkErr = CheckG()
+	checkMu.Lock()
+	defer checkMu.Unlock()
+	tablesOnce.Do(func() { tablesErr = CheckTables() })
+	if tablesErr != nil {
+		return tablesErr
+	}
+	if !gCheckedOK {
+		if err := CheckG(); err != nil {
+			return err
 		}
-	})
-	return checkErr
+		gCheckedOK = true
+	}
+	return nil
 }
 
 // CheckTables verifies the length of both tables and every entry's text.
@@ -85,10 +94,9 @@ func CheckTables() error {
 // symbolSizes returns the sizes of the named symbols in the running
 // executable's ELF symbol table.
 func symbolSizes(names ...string) ([]uint64, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
+	// /proc/self/exe is this process's executable even if the file at its
+	// path has since been replaced.
+	exe := "/proc/self/exe"
 	f, err := elf.Open(exe)
 	if err != nil {
 		return nil, err
@@ -114,6 +122,12 @@ func symbolSizes(names ...string) ([]uint64, error) {
 	return sizes, nil
 }
 
+// MaxCustomText is the longest text SetWaitText and SetTraceText take, in
+// bytes. The tracer keeps at most 1 KiB of a string in a trace, and Go
+// 1.26's tracer throws "traceRegion: alloc too large" on a reason string
+// of more than 64 KiB when a trace starts.
+const MaxCustomText = 1024
+
 // WaitText returns the text the runtime currently shows for wait reason w.
 func WaitText(w WaitReason) string { return loadString(&waitReasonStrings[w]) }
 
@@ -121,8 +135,9 @@ func WaitText(w WaitReason) string { return loadString(&waitReasonStrings[w]) }
 func TraceText(t TraceReason) string { return loadString(&traceBlockReasonStrings[t]) }
 
 // SetWaitText makes the runtime show text for wait reason w, from the next
-// dump on. w must be one of Vetted().BorrowableWait(). It returns the text
-// the slot held, for restoring it.
+// dump on. w must be one of Vetted().BorrowableWait(), and text at most
+// MaxCustomText bytes (longer text is cut). It returns the text the slot
+// held, for restoring it.
 func SetWaitText(w WaitReason, text string) (old string) {
 	return storeString(&waitReasonStrings[w], text)
 }
@@ -145,14 +160,19 @@ type stringHeader struct {
 }
 
 // storeString replaces *dst, a string in a runtime table, with s. Readers in
-// the runtime load the two words of the header without synchronisation, so
-// every state they may see is made readable: the length goes to zero, then
-// the data pointer changes, then the new length is set; and the new text is
-// padded to the old one's length, so that a reader pairing the new pointer
-// with the old length stays inside it. The pointer store has a write
-// barrier, and s stays reachable from the table itself.
+// the runtime load the two words of the header without synchronisation
+// (the tracer copies the tables at each trace generation with the world
+// running), so every pairing of a data pointer and a length they may see
+// must stay readable: the length goes to zero, then the data pointer
+// changes, then the new length is set; and every text stored here sits in
+// a buffer of at least MaxCustomText bytes, so that a length of one text
+// read with the pointer of another never runs past a buffer of ours. (The
+// runtime's own texts are in read-only data, where a read past the end
+// stays in the mapping.) The pointer store has a write barrier, and s stays
+// reachable from the table itself.
 func storeString(dst *string, s string) (old string) {
-	padded := make([]byte, max(len(s), len(*dst)))
+	s = s[:min(len(s), MaxCustomText)]
+	padded := make([]byte, max(MaxCustomText, len(*dst)))
 	copy(padded, s)
 	h := (*stringHeader)(unsafe.Pointer(dst))
 	Lock(&tableLock)

@@ -28,7 +28,14 @@
 // waiting for it and does not park at all. Nothing sleeps.
 //
 // Release readies every goroutine, including those the goroutineleak
-// profile declared leaked, and waits for them to return.
+// profile declared leaked, and waits for them to return. It holds
+// linked.LeakProfileLock while it wakes them: take the goroutineleak
+// profile under that lock too (dump.Write does).
+//
+// The reason tables are process-wide: all Parkers of a process share the
+// record of which slots are lent to which text. Do not park inside a
+// testing/synctest bubble: synctest counts some reasons (sleep,
+// sync.Cond.Wait, nil-channel waits) as durably blocked and others not.
 package park
 
 import (
@@ -125,12 +132,8 @@ type Parker struct {
 	// Release waits for a Park in progress (cancel its context to hurry it).
 	busy sync.Mutex
 
-	mu        sync.Mutex // guards what follows
-	groups    []*group
-	waitUse   map[int]int      // runtime wait reasons in use, by index: how many groups
-	traceUse  map[int]int      // runtime trace reasons in use
-	waitLent  map[string]*lent // custom wait text → its slot
-	traceLent map[string]*lent // custom trace text → its slot
+	mu     sync.Mutex // guards groups
+	groups []*group
 }
 
 // lent is a borrowed slot: the runtime's text it held, and how many groups use it.
@@ -146,13 +149,7 @@ func New(opts ...Option) (*Parker, error) {
 	if err := linked.Check(); err != nil {
 		return nil, fmt.Errorf("the runtime does not match what gsysint-demo was vetted on, so it parks nothing: %w", err)
 	}
-	p := &Parker{
-		cat:       linked.Vetted(),
-		waitUse:   map[int]int{},
-		traceUse:  map[int]int{},
-		waitLent:  map[string]*lent{},
-		traceLent: map[string]*lent{},
-	}
+	p := &Parker{cat: linked.Vetted()}
 	for _, o := range opts {
 		o(p)
 	}
@@ -163,8 +160,8 @@ func New(opts ...Option) (*Parker, error) {
 // parking anything: it returns an error for a refused reason or for more
 // custom texts than borrowable slots, given what p has parked already.
 func (p *Parker) Resolve(groups ...Group) ([]Parked, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	tables.Lock()
+	defer tables.Unlock()
 	plan := p.snapshot()
 	out := make([]Parked, 0, len(groups))
 	for _, g := range groups {
@@ -185,21 +182,23 @@ func (p *Parker) Resolve(groups ...Group) ([]Parked, error) {
 func (p *Parker) Park(ctx context.Context, groups ...Group) ([]Parked, error) {
 	p.busy.Lock()
 	defer p.busy.Unlock()
-	p.mu.Lock()
+	tables.Lock()
 	plan := p.snapshot()
 	var batch []*group
 	for _, g := range groups {
 		pk, err := plan.resolve(g)
 		if err != nil {
-			p.mu.Unlock()
+			tables.Unlock()
 			return nil, err
 		}
 		batch = append(batch, &group{parked: pk})
 	}
 	for _, gr := range batch {
-		p.lend(gr.parked)
-		p.groups = append(p.groups, gr)
+		lend(gr.parked)
 	}
+	tables.Unlock()
+	p.mu.Lock()
+	p.groups = append(p.groups, batch...)
 	p.mu.Unlock()
 
 	if p.beforeStart != nil {
@@ -211,7 +210,7 @@ func (p *Parker) Park(ctx context.Context, groups ...Group) ([]Parked, error) {
 	for i, gr := range batch {
 		out[i] = gr.parked
 		if err := p.start(ctx, gr); err != nil {
-			out[i].Count = gr.started
+			out[i].Count = int(gr.started.Load())
 			return out[:i+1], err
 		}
 	}
@@ -244,16 +243,17 @@ func (p *Parker) start(ctx context.Context, gr *group) error {
 					p.report(i, pk.Count)
 				}
 			}
-			gr.started++
+			gr.started.Add(1)
 			go gr.waiters[i].park(wait, trace, &gr.done)
 		}
 	})
-	gr.done.Add(gr.started - pk.Count) // the goroutines a cancellation left unstarted
-	p.report(gr.started, pk.Count)
-	for i := range gr.started {
+	started := int(gr.started.Load())
+	gr.done.Add(started - pk.Count) // the goroutines a cancellation left unstarted
+	p.report(started, pk.Count)
+	for i := range started {
 		gr.waiters[i].awaitParked()
 	}
-	if gr.started < pk.Count {
+	if started < pk.Count {
 		return ctx.Err()
 	}
 	return nil
@@ -271,10 +271,14 @@ func (p *Parker) Release() Released {
 	p.busy.Lock()
 	defer p.busy.Unlock()
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	groups := p.groups
+	p.groups = nil
+	p.mu.Unlock()
+
 	var r Released
-	for _, gr := range p.groups {
-		for i := range gr.started {
+	linked.LeakProfileLock.Lock()
+	for _, gr := range groups {
+		for i := range int(gr.started.Load()) {
 			switch gr.waiters[i].wake() {
 			case linked.Woken:
 				r.Released++
@@ -286,15 +290,17 @@ func (p *Parker) Release() Released {
 			}
 		}
 	}
+	linked.LeakProfileLock.Unlock()
 	if r.NotWaiting == 0 {
-		for _, gr := range p.groups {
+		for _, gr := range groups {
 			gr.done.Wait()
 		}
 	}
-	for _, gr := range p.groups {
-		p.giveBack(gr.parked)
+	tables.Lock()
+	for _, gr := range groups {
+		giveBack(gr.parked)
 	}
-	p.groups = nil
+	tables.Unlock()
 	return r
 }
 
@@ -305,7 +311,7 @@ func (p *Parker) Parked() []Parked {
 	out := make([]Parked, len(p.groups))
 	for i, gr := range p.groups {
 		out[i] = gr.parked
-		out[i].Count = gr.started
+		out[i].Count = int(gr.started.Load())
 	}
 	return out
 }
@@ -314,7 +320,7 @@ func (p *Parker) Parked() []Parked {
 type group struct {
 	parked  Parked
 	waiters []waiter
-	started int
+	started atomic.Int64 // goroutines started, written by Park only
 	done    sync.WaitGroup
 }
 

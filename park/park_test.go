@@ -43,7 +43,7 @@ func ids(p *Parker, group int) []uint64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	gr := p.groups[group]
-	out := make([]uint64, gr.started)
+	out := make([]uint64, gr.started.Load())
 	for i := range out {
 		out[i] = gr.waiters[i].g.Load().ID()
 	}
@@ -318,7 +318,7 @@ func TestBeforeStartSeesCustomTextAndNoGoroutine(t *testing.T) {
 	var p *Parker
 	p, err := New(WithBeforeStart(func() error {
 		seen = linked.TraceText(12)
-		if n := len(p.groups); n != 1 || p.groups[0].started != 0 {
+		if n := len(p.groups); n != 1 || p.groups[0].started.Load() != 0 {
 			return fmt.Errorf("before start: %d groups, want 1 with nothing started", n)
 		}
 		return nil
@@ -349,5 +349,54 @@ func TestSeveralGroupsAtOnce(t *testing.T) {
 	}
 	if r := p.Release(); r.Released != 6 {
 		t.Fatalf("Release = %+v, want 6", r)
+	}
+}
+
+// The reason tables belong to the process: two Parkers never lend one slot
+// to two texts, and each slot gets its own text back.
+func TestParkersShareTheTables(t *testing.T) {
+	a, b := newParker(t), newParker(t)
+	pa, err := a.Park(context.Background(), Group{Reason: "foo", Count: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, err := b.Park(context.Background(), Group{Reason: "bar", Count: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pa[0].Wait.Index == pb[0].Wait.Index {
+		t.Fatalf("both Parkers lent slot %d", pa[0].Wait.Index)
+	}
+	dump := allStacks()
+	for _, h := range []string{
+		fmt.Sprintf("goroutine %d [foo]:\n", ids(a, 0)[0]),
+		fmt.Sprintf("goroutine %d [bar]:\n", ids(b, 0)[0]),
+	} {
+		if !strings.Contains(dump, h) {
+			t.Errorf("dump lacks %q", h)
+		}
+	}
+	a.Release()
+	b.Release()
+	for _, pk := range []Parked{pa[0], pb[0]} {
+		if got, want := linked.WaitText(linked.WaitReason(pk.Wait.Index)), linked.Vetted().Wait[pk.Wait.Index].Text; got != want {
+			t.Errorf("slot %d holds %q after both releases, want %q", pk.Wait.Index, got, want)
+		}
+	}
+}
+
+func TestCustomTextLimits(t *testing.T) {
+	p := newParker(t)
+	for _, g := range []Group{
+		{Reason: strings.Repeat("x", linked.MaxCustomText+1), Count: 1},
+		{Reason: "two\nlines", Count: 1},
+		{TraceReason: strings.Repeat("t", 70000), Count: 1},
+	} {
+		if _, err := p.Park(context.Background(), g); err == nil {
+			t.Errorf("parked with a reason of %d bytes: %.40q", len(g.Reason+g.TraceReason), g.Reason+g.TraceReason)
+		}
+	}
+	if _, err := p.Park(context.Background(), Group{Reason: strings.Repeat("x", linked.MaxCustomText), Count: 1}); err != nil {
+		t.Fatalf("a reason of exactly %d bytes: %v", linked.MaxCustomText, err)
 	}
 }

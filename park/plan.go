@@ -3,9 +3,28 @@ package park
 import (
 	"fmt"
 	"maps"
+	"sync"
+	"unicode"
 
 	"gsysint-demo/linked"
 )
+
+// tables records what parked groups do with the runtime's reason tables:
+// which runtime reasons they use and which slots are lent to which custom
+// text. The tables belong to the process, and so does this record, whatever
+// Parker parks.
+var tables = struct {
+	sync.Mutex
+	waitUse   map[int]int      // runtime wait reasons in use, by index: how many groups
+	traceUse  map[int]int      // runtime trace reasons in use
+	waitLent  map[string]*lent // custom wait text → its slot
+	traceLent map[string]*lent // custom trace text → its slot
+}{
+	waitUse:   map[int]int{},
+	traceUse:  map[int]int{},
+	waitLent:  map[string]*lent{},
+	traceLent: map[string]*lent{},
+}
 
 // plan is what resolving reasons needs to know of what is parked: which
 // runtime reasons groups use, and which slots are lent to which custom text.
@@ -20,20 +39,21 @@ type plan struct {
 	traceLent  map[string]int
 }
 
+// snapshot copies the record of the tables. tables is locked.
 func (p *Parker) snapshot() *plan {
 	pl := &plan{
 		cat:        p.cat,
 		waitSlots:  p.cat.BorrowableWait(),
 		traceSlots: p.cat.BorrowableTrace(),
-		waitUse:    maps.Clone(p.waitUse),
-		traceUse:   maps.Clone(p.traceUse),
+		waitUse:    maps.Clone(tables.waitUse),
+		traceUse:   maps.Clone(tables.traceUse),
 		waitLent:   map[string]int{},
 		traceLent:  map[string]int{},
 	}
-	for text, l := range p.waitLent {
+	for text, l := range tables.waitLent {
 		pl.waitLent[text] = l.slot
 	}
-	for text, l := range p.traceLent {
+	for text, l := range tables.traceLent {
 		pl.traceLent[text] = l.slot
 	}
 	return pl
@@ -96,13 +116,21 @@ func (pl *plan) pick(kind, text string, table []linked.Entry, slots []int, use m
 			return Reason{}, fmt.Errorf("%s reason %q (%d) is refused: %s", kind, text, e.Index, e.Note)
 		}
 		if other, ok := lentTo(e.Index); ok {
-			return Reason{}, fmt.Errorf("%s reason %q (%d): its slot is lent to custom text %q while that is parked", kind, text, e.Index, other)
+			return Reason{}, fmt.Errorf("%s reason %q (%d): its slot is lent to custom text %q while that is parked: pick another %s reason", kind, text, e.Index, other, kind)
 		}
 		use[e.Index]++
 		return Reason{Text: text, Index: e.Index, Class: e.Class, Note: e.Note}, nil
 	}
 	if text == "" {
 		return Reason{}, fmt.Errorf("empty %s reason: want a runtime reason's text or custom text", kind)
+	}
+	if len(text) > linked.MaxCustomText {
+		return Reason{}, fmt.Errorf("custom %s reason of %d bytes: want at most %d (the tracer keeps no more of a string)", kind, len(text), linked.MaxCustomText)
+	}
+	for _, r := range text {
+		if unicode.IsControl(r) {
+			return Reason{}, fmt.Errorf("custom %s reason %q has a control character: want text on one line, as dumps print it in the goroutine's header", kind, text)
+		}
 	}
 	if slot, ok := lent[text]; ok {
 		return Reason{Text: text, Index: slot, Custom: true, Class: linked.Borrowable}, nil
@@ -118,12 +146,12 @@ func (pl *plan) pick(kind, text string, table []linked.Entry, slots []int, use m
 }
 
 // lend records pk's reasons as in use, writing custom text into its slots.
-// p.mu is held.
-func (p *Parker) lend(pk Parked) {
-	take(pk.Wait, p.waitUse, p.waitLent, func(slot int, text string) string {
+// tables is locked.
+func lend(pk Parked) {
+	take(pk.Wait, tables.waitUse, tables.waitLent, func(slot int, text string) string {
 		return linked.SetWaitText(linked.WaitReason(slot), text)
 	})
-	take(pk.Trace, p.traceUse, p.traceLent, func(slot int, text string) string {
+	take(pk.Trace, tables.traceUse, tables.traceLent, func(slot int, text string) string {
 		return linked.SetTraceText(linked.TraceReason(slot), text)
 	})
 }
@@ -141,12 +169,12 @@ func take(r Reason, use map[int]int, lentMap map[string]*lent, write func(slot i
 }
 
 // giveBack undoes lend once pk's goroutines are released, restoring a
-// slot's own text when its last user is gone. p.mu is held.
-func (p *Parker) giveBack(pk Parked) {
-	drop(pk.Wait, p.waitUse, p.waitLent, func(slot int, text string) {
+// slot's own text when its last user is gone. tables is locked.
+func giveBack(pk Parked) {
+	drop(pk.Wait, tables.waitUse, tables.waitLent, func(slot int, text string) {
 		linked.SetWaitText(linked.WaitReason(slot), text)
 	})
-	drop(pk.Trace, p.traceUse, p.traceLent, func(slot int, text string) {
+	drop(pk.Trace, tables.traceUse, tables.traceLent, func(slot int, text string) {
 		linked.SetTraceText(linked.TraceReason(slot), text)
 	})
 }

@@ -229,7 +229,7 @@ scanning that stack right then), and only then calls goready.`,
 		return Busy
 	}
 	if atomic.CompareAndSwapUint32((*uint32)(gp.field(offAtomicstatus)), StatusLeaked, StatusWaiting) {
-		ready(gp, 0)
+		ready(gp, readySkip)
 		return WokenLeaked
 	}`},
 		},
