@@ -199,3 +199,29 @@ func hexval(b []byte) (uint64, bool) {
 	}
 	return n, true
 }
+
+// labelList parses the label pairs of every format, "k: v, k: v" (sep is
+// ": " in debug=2 headers, ":" in debug=1), where token reads one key or
+// value in the format's quoting.
+func labelList(b []byte, sep string, token func([]byte) (string, []byte, bool)) (map[string]string, bool) {
+	m := make(map[string]string)
+	for len(b) > 0 {
+		k, rest, ok := token(b)
+		if !ok || !bytes.HasPrefix(rest, []byte(sep)) {
+			return nil, false
+		}
+		v, rest, ok := token(rest[len(sep):])
+		if !ok {
+			return nil, false
+		}
+		m[k] = v
+		if len(rest) == 0 {
+			break
+		}
+		if !bytes.HasPrefix(rest, []byte(", ")) {
+			return nil, false
+		}
+		b = rest[2:]
+	}
+	return m, true
+}

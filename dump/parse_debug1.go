@@ -170,26 +170,7 @@ func debug1Labels(b []byte, strs interner) (map[string]string, bool) {
 	if !ok {
 		return nil, false
 	}
-	m := make(map[string]string)
-	for len(b) > 0 {
-		k, rest, ok := goQuoted(b, strs)
-		if !ok || !bytes.HasPrefix(rest, []byte(":")) {
-			return nil, false
-		}
-		v, rest, ok := goQuoted(rest[1:], strs)
-		if !ok {
-			return nil, false
-		}
-		m[k] = v
-		if len(rest) == 0 {
-			break
-		}
-		if !bytes.HasPrefix(rest, []byte(", ")) {
-			return nil, false
-		}
-		b = rest[2:]
-	}
-	return m, true
+	return labelList(b, ":", func(b []byte) (string, []byte, bool) { return goQuoted(b, strs) })
 }
 
 // goQuoted reads a string quoted by strconv.Quote from the start of b.

@@ -412,26 +412,8 @@ func parseSystem(b []byte) (*SystemInfo, error) {
 //
 //	"job": "w7", "path": "a b}\"x"
 func (p *debug2Parser) labels126(b []byte) (map[string]string, bool) {
-	m := make(map[string]string)
-	for len(b) > 0 {
-		k, rest, ok := p.quoted(b)
-		if !ok || !bytes.HasPrefix(rest, []byte(": ")) {
-			return nil, false
-		}
-		v, rest, ok := p.quoted(rest[2:])
-		if !ok {
-			return nil, false
-		}
-		m[k] = v
-		if len(rest) == 0 {
-			break
-		}
-		if !bytes.HasPrefix(rest, []byte(", ")) {
-			return nil, false
-		}
-		b = rest[2:]
-	}
-	return m, len(m) > 0
+	m, ok := labelList(b, ": ", p.quoted)
+	return m, ok && len(m) > 0
 }
 
 // labels127 parses the labels of a Go 1.27 header (between "{" and "}"),
@@ -440,26 +422,8 @@ func (p *debug2Parser) labels126(b []byte) (map[string]string, bool) {
 //
 //	job: w7, path: "a b}\"x"
 func (p *debug2Parser) labels127(b []byte) (map[string]string, bool) {
-	m := make(map[string]string)
-	for len(b) > 0 {
-		k, rest, ok := p.maybeQuoted(b)
-		if !ok || !bytes.HasPrefix(rest, []byte(": ")) {
-			return nil, false
-		}
-		v, rest, ok := p.maybeQuoted(rest[2:])
-		if !ok {
-			return nil, false
-		}
-		m[k] = v
-		if len(rest) == 0 {
-			break
-		}
-		if !bytes.HasPrefix(rest, []byte(", ")) {
-			return nil, false
-		}
-		b = rest[2:]
-	}
-	return m, len(m) > 0
+	m, ok := labelList(b, ": ", p.maybeQuoted)
+	return m, ok && len(m) > 0
 }
 
 // maybeQuoted reads a quoted string or a run of [a-zA-Z0-9./_] (possibly
