@@ -1,12 +1,9 @@
 package cmd
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 
+	"gsysint-demo/internal/procstat"
 	"gsysint-demo/park"
 )
 
@@ -22,9 +19,9 @@ const (
 // would not fit in the memory the machine has available.
 func checkMemory(groups []park.Group) error {
 	const per = bytesPerGoroutine + dumpBytesPerG
-	avail, ok := availableMemory()
-	if !ok {
-		return nil
+	avail, err := procstat.Available()
+	if err != nil {
+		return nil // no /proc: nothing to check against
 	}
 	// Compare counts, not products: a product of huge counts would wrap.
 	fits := int(avail / per)
@@ -38,45 +35,4 @@ func checkMemory(groups []park.Group) error {
 		total += g.Count
 	}
 	return nil
-}
-
-// availableMemory reads MemAvailable from /proc/meminfo
-// ("MemAvailable:   24312345 kB").
-func availableMemory() (uint64, bool) {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0, false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), "MemAvailable:")
-		if !ok {
-			continue
-		}
-		kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-		if err != nil {
-			return 0, false
-		}
-		return kb * 1024, true
-	}
-	return 0, false
-}
-
-// residentBytes returns the process's resident set size, from
-// /proc/self/statm ("size resident shared ..." in pages); 0 if unknown.
-func residentBytes() int64 {
-	b, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 2 {
-		return 0
-	}
-	pages, err := strconv.ParseInt(f[1], 10, 64)
-	if err != nil {
-		return 0
-	}
-	return pages * int64(os.Getpagesize())
 }

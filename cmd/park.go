@@ -18,6 +18,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"gsysint-demo/dump"
+	"gsysint-demo/internal/procstat"
 	"gsysint-demo/linked"
 	"gsysint-demo/park"
 	"gsysint-demo/tracing"
@@ -256,7 +257,7 @@ func runPark(e *env, o *parkOptions) (err error) {
 		}
 	}()
 
-	rssBefore := residentBytes()
+	rssBefore, _ := procstat.Resident(0)
 	start := time.Now()
 	parked, err := p.Park(ctx, o.groups...)
 	took := time.Since(start)
@@ -270,7 +271,8 @@ func runPark(e *env, o *parkOptions) (err error) {
 		}
 	}
 	if total > 0 {
-		grew := residentBytes() - rssBefore
+		rssAfter, _ := procstat.Resident(0)
+		grew := rssAfter - rssBefore
 		fmt.Fprintf(e.stderr, "parking took %v; resident memory grew %s", took.Round(time.Microsecond), formatBytes(grew))
 		if total >= 10000 { // fewer are lost in the noise of the heap's growth
 			fmt.Fprintf(e.stderr, ", %.2f KB a goroutine", float64(grew)/float64(total)/1000)

@@ -303,20 +303,6 @@ func (p *proc) pollUntil(what string, cond func() bool) {
 	}
 }
 
-// residentBytes is the resident set size of process pid, from /proc.
-func residentBytes(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/statm", pid))
-	if err != nil {
-		return 0, err
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 2 {
-		return 0, fmt.Errorf("statm %q", b)
-	}
-	pages, err := strconv.ParseInt(f[1], 10, 64)
-	return pages * int64(os.Getpagesize()), err
-}
-
 // Lines the tests look for on stderr.
 var (
 	parkedRE   = regexp.MustCompile(`^parked (\d+) goroutines?: reason (".*") \((custom, slot \d+|\d+)\), trace reason (".*") \((custom, slot \d+|\d+)\)$`)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"gsysint-demo/internal/procstat"
 )
 
 var signals = []struct {
@@ -31,12 +33,12 @@ func TestSignalWhileParking(t *testing.T) {
 			t.Parallel()
 			p := start(t, nil, "park", "-n", strconv.Itoa(count), "--dumps", "0", "--interval", "1h")
 			pid := p.cmd.Process.Pid
-			base, err := residentBytes(pid)
+			base, err := procstat.Resident(pid)
 			if err != nil {
 				t.Fatal(err)
 			}
 			p.pollUntil("growing by 64 MB", func() bool {
-				rss, err := residentBytes(pid)
+				rss, err := procstat.Resident(pid)
 				return err == nil && rss > base+64<<20 || len(matching(p.seen, parkedRE)) > 0
 			})
 			p.signal(s.sig)

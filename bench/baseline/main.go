@@ -35,13 +35,12 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"gsysint-demo/internal/procstat"
 	"gsysint-demo/linked"
 )
 
@@ -117,20 +116,6 @@ func releaseAll(ws []waiter, done *sync.WaitGroup) (notWaiting int) {
 	return notWaiting
 }
 
-// residentBytes reads the resident set size from /proc/self/statm.
-func residentBytes() int64 {
-	b, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 2 {
-		return 0
-	}
-	pages, _ := strconv.ParseInt(f[1], 10, 64)
-	return pages * int64(os.Getpagesize())
-}
-
 // timedWriter passes writes through, notes when the last one ended and
 // keeps a running count of goroutine headers, so that the count costs
 // nothing to the time measured (pprof writes its text in one Write).
@@ -184,11 +169,12 @@ func main() {
 	ws := make([]waiter, *n)
 	var done sync.WaitGroup
 	runtime.GC()
-	rss0 := residentBytes()
+	rss0, _ := procstat.Resident(0)
 	start := time.Now()
 	parkAll(ws, reason, trace, &done)
 	parkTook := time.Since(start)
-	grew := residentBytes() - rss0
+	rss1, _ := procstat.Resident(0)
+	grew := rss1 - rss0
 	emit("mode=park go=%s n=%d park_ns=%d rss_grew=%d rss_per_g=%d",
 		runtime.Version(), *n, parkTook.Nanoseconds(), grew, grew/int64(*n))
 
