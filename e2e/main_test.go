@@ -187,6 +187,33 @@ func start(t *testing.T, stdout io.Writer, args ...string) *proc {
 // stderr is what p wrote to stderr so far (as far as it was read).
 func (p *proc) stderr() string { return strings.Join(p.seen, "\n") }
 
+// readResult says what read found.
+type readResult int
+
+const (
+	gotLine     readResult = iota // a line, appended to p.seen
+	endOfStderr                   // p closed its stderr
+	timedOut                      // timeout fired first
+)
+
+// read reads p's next stderr line into p.seen, unless timeout fires first.
+func (p *proc) read(timeout <-chan time.Time) readResult {
+	if p.eof {
+		return endOfStderr
+	}
+	select {
+	case line, ok := <-p.lines:
+		if !ok {
+			p.eof = true
+			return endOfStderr
+		}
+		p.seen = append(p.seen, line)
+		return gotLine
+	case <-timeout:
+		return timedOut
+	}
+}
+
 // waitFor reads p's stderr until a line matches re and returns its
 // submatches; it fails the test if p ends its stderr or lineBound passes first.
 func (p *proc) waitFor(re *regexp.Regexp) []string {
@@ -194,20 +221,16 @@ func (p *proc) waitFor(re *regexp.Regexp) []string {
 	timer := time.NewTimer(lineBound)
 	defer timer.Stop()
 	for {
-		select {
-		case line, ok := <-p.lines:
-			if !ok {
-				p.eof = true
-				code, state := p.reap()
-				p.t.Fatalf("%s: exited (%d, %s) before a stderr line matched %q; stderr:\n%s", strings.Join(p.cmd.Args, " "), code, state, re, p.stderr())
-			}
-			p.seen = append(p.seen, line)
-			if m := re.FindStringSubmatch(line); m != nil {
-				return m
-			}
-		case <-timer.C:
+		switch p.read(timer.C) {
+		case endOfStderr:
+			code, state := p.reap()
+			p.t.Fatalf("%s: exited (%d, %s) before a stderr line matched %q; stderr:\n%s", strings.Join(p.cmd.Args, " "), code, state, re, p.stderr())
+		case timedOut:
 			p.quit()
 			p.t.Fatalf("%s: no stderr line matched %q within %v; stderr:\n%s", strings.Join(p.cmd.Args, " "), re, lineBound, p.stderr())
+		}
+		if m := re.FindStringSubmatch(p.seen[len(p.seen)-1]); m != nil {
+			return m
 		}
 	}
 }
@@ -232,21 +255,30 @@ func (p *proc) waitWithin(d time.Duration) (code int, stderr []string) {
 	p.t.Helper()
 	timer := time.NewTimer(d)
 	defer timer.Stop()
-	for !p.eof {
-		select {
-		case line, ok := <-p.lines:
-			if !ok {
-				p.eof = true
-				break
-			}
-			p.seen = append(p.seen, line)
-		case <-timer.C:
+	for {
+		switch p.read(timer.C) {
+		case timedOut:
 			p.quit()
 			p.t.Fatalf("%s: still running %v later; stderr:\n%s", strings.Join(p.cmd.Args, " "), d, p.stderr())
+		case endOfStderr:
+			code, _ = p.reap()
+			return code, p.seen
 		}
 	}
-	code, _ = p.reap()
-	return code, p.seen
+}
+
+// interrupt sends p SIGINT and checks that it exits 0 after releasing
+// the goroutines it parked.
+func (p *proc) interrupt(parked int) {
+	p.t.Helper()
+	p.signal(os.Interrupt)
+	code, stderr := p.wait()
+	if code != 0 {
+		p.t.Errorf("exit status %d after SIGINT, want 0:\n%s", code, strings.Join(stderr, "\n"))
+	}
+	if n := released(p.t, stderr); n != parked {
+		p.t.Errorf("released %d goroutines after SIGINT, want %d", n, parked)
+	}
 }
 
 func (p *proc) reap() (int, string) {
@@ -261,20 +293,16 @@ func (p *proc) quit() {
 	p.cmd.Process.Signal(syscall.SIGQUIT)
 	timer := time.NewTimer(3 * time.Second)
 	defer timer.Stop()
-	for !p.eof {
-		select {
-		case line, ok := <-p.lines:
-			if !ok {
-				p.eof = true
-				break
-			}
-			p.seen = append(p.seen, line)
-		case <-timer.C:
+	for {
+		switch p.read(timer.C) {
+		case timedOut:
 			p.cmd.Process.Kill()
 			timer.Reset(3 * time.Second)
+		case endOfStderr:
+			p.reap()
+			return
 		}
 	}
-	p.reap()
 }
 
 // pollUntil calls cond every few milliseconds, reading p's stderr
@@ -282,23 +310,19 @@ func (p *proc) quit() {
 // lineBound passes first.
 func (p *proc) pollUntil(what string, cond func() bool) {
 	p.t.Helper()
-	timer := time.NewTimer(lineBound)
-	defer timer.Stop()
+	deadline := time.Now().Add(lineBound)
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
 	for !cond() {
-		select {
-		case line, ok := <-p.lines:
-			if !ok {
-				p.eof = true
-				code, state := p.reap()
-				p.t.Fatalf("%s: exited (%d, %s) before %s; stderr:\n%s", strings.Join(p.cmd.Args, " "), code, state, what, p.stderr())
+		switch p.read(tick.C) {
+		case endOfStderr:
+			code, state := p.reap()
+			p.t.Fatalf("%s: exited (%d, %s) before %s; stderr:\n%s", strings.Join(p.cmd.Args, " "), code, state, what, p.stderr())
+		case timedOut:
+			if time.Now().After(deadline) {
+				p.quit()
+				p.t.Fatalf("%s: not %s within %v; stderr:\n%s", strings.Join(p.cmd.Args, " "), what, lineBound, p.stderr())
 			}
-			p.seen = append(p.seen, line)
-		case <-tick.C:
-		case <-timer.C:
-			p.quit()
-			p.t.Fatalf("%s: not %s within %v; stderr:\n%s", strings.Join(p.cmd.Args, " "), what, lineBound, p.stderr())
 		}
 	}
 }

@@ -350,14 +350,7 @@ func TestParkHTTP(t *testing.T) {
 	if body := httpGet(t, base); !strings.Contains(body, "goroutine") {
 		t.Errorf("GET %s: no index:\n%s", base, clip(body, 2000))
 	}
-	p.signal(os.Interrupt)
-	code, stderr := p.wait()
-	if code != 0 {
-		t.Errorf("exit status %d after SIGINT, want 0:\n%s", code, strings.Join(stderr, "\n"))
-	}
-	if n := released(t, stderr); n != 3 {
-		t.Errorf("released %d, want 3", n)
-	}
+	p.interrupt(3)
 }
 
 func TestParkHTTPPublic(t *testing.T) {
@@ -372,10 +365,7 @@ func TestParkHTTPPublic(t *testing.T) {
 	if n := countHeaders(body, defaultReason); n != 1 {
 		t.Errorf("%d parked headers, want 1", n)
 	}
-	p.signal(os.Interrupt)
-	if code, stderr := p.wait(); code != 0 {
-		t.Errorf("exit status %d, want 0:\n%s", code, strings.Join(stderr, "\n"))
-	}
+	p.interrupt(1)
 }
 
 func httpGet(t *testing.T, url string) string {

@@ -98,14 +98,7 @@ func TestPprofHTTP(t *testing.T) {
 	p := start(t, nil, "park", "--http", "127.0.0.1:0", "--dumps", "0")
 	base := p.waitFor(servingRE)[1]
 	wantTop(t, goPprof(t, nil, "-top", base+"goroutine"), 3)
-	p.signal(os.Interrupt)
-	code, stderr := p.wait()
-	if code != 0 {
-		t.Errorf("exit status %d after SIGINT, want 0:\n%s", code, strings.Join(stderr, "\n"))
-	}
-	if n := released(t, stderr); n != 3 {
-		t.Errorf("released %d, want 3", n)
-	}
+	p.interrupt(3)
 }
 
 // TestPprofPipe runs the README's pipeline through a real OS pipe: go tool

@@ -57,10 +57,7 @@ func TestReportLiveHTTP(t *testing.T) {
 	if s.Format != dump.FormatProto || summaryLabel(s, "reason", "waiting for godot") != 4 {
 		t.Errorf("report on the protobuf endpoint: format %s, %d labelled reason=waiting for godot, want proto and 4", s.Format, summaryLabel(s, "reason", "waiting for godot"))
 	}
-	p.signal(os.Interrupt)
-	if code, _ := p.wait(); code != 0 {
-		t.Errorf("park exited %d after SIGINT", code)
-	}
+	p.interrupt(8)
 }
 
 func TestReportPipedProtobuf(t *testing.T) {
