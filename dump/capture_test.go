@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"runtime/pprof"
 	"strings"
 	"testing"
@@ -56,7 +57,7 @@ func TestWriteGoroutineTextComplete(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := liveCounts(s); !equalMaps(got, want) {
+		if got := liveCounts(s); !maps.Equal(got, want) {
 			t.Errorf("cold=%v: got %v, want %v", cold, got, want)
 		}
 		ids := make(map[int64]bool, s.Total)

@@ -2,6 +2,7 @@ package dump
 
 import (
 	"bytes"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -98,23 +99,11 @@ func waitDump(t testing.TB, want map[string]int) ([]byte, Stats, *Snapshot) {
 			t.Fatal(err)
 		}
 		got := liveCounts(s)
-		if equalMaps(got, want) {
+		if maps.Equal(got, want) {
 			return buf.Bytes(), st, s
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("goroutines not parked after 20s: got %v, want %v", got, want)
 		}
 	}
-}
-
-func equalMaps(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }

@@ -28,6 +28,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -298,7 +299,7 @@ func waitBlocked(names []string) {
 				}
 			}
 		}
-		if maps(got, want) {
+		if maps.Equal(got, want) {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -306,18 +307,6 @@ func waitBlocked(names []string) {
 		}
 		runtime.Gosched()
 	}
-}
-
-func maps(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // mapWrites writes one map from two goroutines until the runtime throws.
