@@ -129,16 +129,6 @@ func (c *Catalog) WaitIndex(text string) (WaitReason, bool) {
 	return 0, false
 }
 
-// TraceIndex returns the index of the trace reason whose runtime text is text.
-func (c *Catalog) TraceIndex(text string) (TraceReason, bool) {
-	for _, e := range c.Trace {
-		if e.Text == text {
-			return TraceReason(e.Index), true
-		}
-	}
-	return 0, false
-}
-
 // DefaultTrace returns the trace reason the runtime itself pairs with wait
 // reason w when it parks (chan receive → "chan receive", select →
 // "select", sync.Cond.Wait → "sync.(*Cond).Wait", …), and 0 "unspecified"

@@ -152,6 +152,3 @@ func stackGoid() uint64 {
 	id, _ := strconv.ParseUint(string(b), 10, 64)
 	return id
 }
-
-// StackGoid is the slow, offset-free way to the calling goroutine's id.
-func StackGoid() uint64 { return stackGoid() }

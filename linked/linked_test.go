@@ -28,7 +28,7 @@ func TestGoidOffsetAgreesWithStack(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if fast, slow := Getg().ID(), StackGoid(); fast != slow {
+			if fast, slow := Getg().ID(), stackGoid(); fast != slow {
 				errs <- fmt.Sprintf("offset says %d, runtime.Stack says %d", fast, slow)
 			}
 		}()

@@ -304,18 +304,6 @@ func (p *Parker) Release() Released {
 	return r
 }
 
-// Parked returns the groups p holds parked.
-func (p *Parker) Parked() []Parked {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	out := make([]Parked, len(p.groups))
-	for i, gr := range p.groups {
-		out[i] = gr.parked
-		out[i].Count = int(gr.started.Load())
-	}
-	return out
-}
-
 // group is one Park call's goroutines.
 type group struct {
 	parked  Parked
