@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -9,13 +11,14 @@ import (
 	"time"
 
 	"gsysint-demo/dump"
-	"gsysint-demo/linked"
 )
 
-// pprofServer serves net/http/pprof's handlers, except that
-// /debug/pprof/goroutine?debug=2 is our one-pass dump: complete at any
-// size, where net/http/pprof's stops the world up to seven times and cuts
-// off at 64 MiB.
+// pprofServer serves net/http/pprof's handlers, except that the goroutine
+// and goroutineleak profiles are written by dump.Write, as park writes its
+// dumps: goroutine?debug=2 is the one-pass dump, complete at any size, where
+// net/http/pprof's stops the world up to seven times and cuts off at 64 MiB;
+// and the goroutineleak profile is taken under the lock that park releases
+// leaked goroutines under.
 type pprofServer struct {
 	srv  *http.Server
 	addr string
@@ -32,30 +35,36 @@ func startPprofServer(addr string) (*pprofServer, error) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	mux.HandleFunc("/debug/pprof/goroutine", serveGoroutine)
-	mux.HandleFunc("/debug/pprof/goroutineleak", serveGoroutineLeak)
+	mux.Handle("/debug/pprof/goroutine", profileHandler("goroutine"))
+	mux.Handle("/debug/pprof/goroutineleak", profileHandler("goroutineleak"))
 	s := &pprofServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, addr: ln.Addr().String()}
 	go s.srv.Serve(ln)
 	return s, nil
 }
 
-func serveGoroutine(w http.ResponseWriter, r *http.Request) {
-	if debug, _ := strconv.Atoi(r.FormValue("debug")); debug != 2 {
-		pprof.Handler("goroutine").ServeHTTP(w, r)
-		return
+// profileHandler serves profile name at ?debug=0 (the default), 1 or 2,
+// with the headers net/http/pprof sends.
+func profileHandler(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		debug, err := strconv.Atoi(r.FormValue("debug"))
+		if r.FormValue("debug") == "" {
+			debug, err = 0, nil
+		}
+		if err != nil || debug < 0 || debug > 2 {
+			http.Error(w, fmt.Sprintf("debug=%q: want 0, 1 or 2", r.FormValue("debug")), http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if debug == 0 {
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
+		} else {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		}
+		if _, err := dump.Write(w, name, debug); errors.Is(err, dump.ErrNoLeakProfile) {
+			http.Error(w, err.Error(), http.StatusNotFound)
+		}
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	dump.WriteGoroutineText(w)
-}
-
-// serveGoroutineLeak serves the goroutineleak profile under the lock that
-// park releases leaked goroutines under: the runtime walks this profile
-// with the world running.
-func serveGoroutineLeak(w http.ResponseWriter, r *http.Request) {
-	linked.LeakProfileLock.Lock()
-	defer linked.LeakProfileLock.Unlock()
-	pprof.Handler("goroutineleak").ServeHTTP(w, r)
 }
 
 // shutdown stops serving; it may be called more than once.

@@ -429,3 +429,26 @@ func TestParkTrace(t *testing.T) {
 		}
 	}
 }
+
+// The goroutineleak profile over HTTP marks goroutines parked as "chan
+// receive" leaked, and park still releases them all on SIGINT; where the
+// runtime has no such profile the path answers 404.
+func TestParkHTTPGoroutineLeak(t *testing.T) {
+	t.Parallel()
+	p := start(t, nil, "park", "--http", "127.0.0.1:0", "--dumps", "0", "--interval", "1h", "-r", "chan receive")
+	base := p.waitFor(servingRE)[1]
+	resp, err := http.Get(base + "goroutineleak?debug=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !hasLeakProfile(t) {
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET goroutineleak without the profile: %s, want 404", resp.Status)
+		}
+	} else if n := countHeaders(string(body), "chan receive (leaked)"); n != 3 {
+		t.Errorf("GET goroutineleak?debug=2: %d [chan receive (leaked)] headers, want 3:\n%s", n, clip(string(body), 3000))
+	}
+	p.interrupt(3)
+}
