@@ -216,8 +216,8 @@ func runPark(e *env, o *parkOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	plans, err := p.Resolve(o.groups...)
-	if err != nil {
+	// Resolve first, so that a refused reason is bad input and nothing starts.
+	if _, err := p.Resolve(o.groups...); err != nil {
 		return usagef("park: %v", err)
 	}
 	if err := checkMemory(o.groups); err != nil {
@@ -263,10 +263,10 @@ func runPark(e *env, o *parkOptions) (err error) {
 	took := time.Since(start)
 	progress.done()
 	total := 0
-	for i, pk := range parked {
+	for _, pk := range parked {
 		total += pk.Count
 		fmt.Fprintf(e.stderr, "parked %v\n", pk)
-		if note := classNote(plans[i]); note != "" {
+		if note := classNote(pk); note != "" {
 			fmt.Fprintf(e.stderr, "  note: %s\n", note)
 		}
 	}
