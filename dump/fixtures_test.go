@@ -12,6 +12,8 @@ import (
 	"runtime/pprof"
 	"strings"
 	"testing"
+
+	"gsysint-demo/dump/internal/fixture"
 )
 
 var update = flag.Bool("update", false, "regenerate testdata/goX.Y/ by running internal/scenario with this toolchain")
@@ -98,17 +100,6 @@ func TestUpdate(t *testing.T) {
 	t.Logf("wrote %s", dir)
 }
 
-// want mirrors the scenario's MODE.want.json.
-type want struct {
-	Version     string         `json:"version"`
-	Total       int            `json:"total"`
-	Reasons     map[string]int `json:"reasons"`
-	Funcs       map[string]int `json:"funcs"`
-	Labels      map[string]int `json:"labels"`
-	Leaked      map[string]int `json:"leaked"`
-	LeakProfile bool           `json:"leak_profile"`
-}
-
 // fixtureDirs returns testdata/go1.*, failing if there are none.
 func fixtureDirs(t testing.TB) []string {
 	dirs, err := filepath.Glob(filepath.Join("testdata", "go1.*"))
@@ -118,13 +109,13 @@ func fixtureDirs(t testing.TB) []string {
 	return dirs
 }
 
-func readWant(t *testing.T, dir, mode string) want {
+func readWant(t *testing.T, dir, mode string) fixture.Want {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, mode+".want.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var w want
+	var w fixture.Want
 	if err := json.Unmarshal(b, &w); err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"gsysint-demo/dump/internal/fixture"
 )
 
 // Primitives the groups block on. They are package-level, hence reachable:
@@ -161,24 +163,6 @@ var modes = map[string][]string{
 	"mapwrites": {},
 }
 
-// Want is MODE.want.json: what the scenario created, for the tests.
-type Want struct {
-	Version string `json:"version"`
-	// Total is runtime.NumGoroutine() when the dumps were taken.
-	Total int `json:"total"`
-	// Reasons counts the scenario's goroutines by wait reason.
-	Reasons map[string]int `json:"reasons"`
-	// Funcs counts the scenario's goroutines by blocking function.
-	Funcs map[string]int `json:"funcs"`
-	// Labels counts the goroutines by label "key=value".
-	Labels map[string]int `json:"labels"`
-	// Leaked counts, by function, the goroutines the leak detector must
-	// report: blocked on an unreachable or nil channel, or in select {}.
-	Leaked map[string]int `json:"leaked"`
-	// LeakProfile is set when the goroutineleak files were written.
-	LeakProfile bool `json:"leak_profile"`
-}
-
 func main() {
 	mode := flag.String("mode", "blocked", "scenario to run")
 	out := flag.String("out", ".", "directory to write the dumps into")
@@ -250,8 +234,8 @@ func setup() {
 }
 
 // start starts the groups; each goroutine calls ready just before it blocks.
-func start(names []string) Want {
-	w := Want{Reasons: map[string]int{}, Funcs: map[string]int{}, Labels: map[string]int{}, Leaked: map[string]int{}}
+func start(names []string) fixture.Want {
+	w := fixture.Want{Reasons: map[string]int{}, Funcs: map[string]int{}, Labels: map[string]int{}, Leaked: map[string]int{}}
 	var started sync.WaitGroup
 	for _, name := range names {
 		g := groups[name]
