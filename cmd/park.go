@@ -368,11 +368,11 @@ func writeDump(e *env, o *parkOptions, n int) error {
 	fmt.Fprintf(e.stderr, "dump %d: %s debug=%d, %d goroutines, %s in %v%s\n",
 		n, o.profile, o.debug, st.Goroutines, formatBytes(st.Bytes), st.Elapsed.Round(time.Microsecond), where)
 	if o.summary {
-		snap, err := dump.Parse(&keep)
+		s, err := dump.ReadSummary(&keep, dump.Options{Top: 3})
 		if err != nil {
 			return fmt.Errorf("dump %d: summary: %w", n, err)
 		}
-		if err := dump.Summarize(snap, dump.Options{Top: 3}).WriteText(e.stderr); err != nil {
+		if err := s.WriteText(e.stderr); err != nil {
 			return err
 		}
 	}

@@ -54,11 +54,10 @@ func runReport(e *env, src string, opt dump.Options, asJSON bool) error {
 		return err
 	}
 	defer in.Close()
-	snap, err := dump.Parse(in)
+	s, err := dump.ReadSummary(in, opt)
 	if err != nil {
 		return usagef("report: %s: %v", name, err)
 	}
-	s := dump.Summarize(snap, opt)
 	if asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")

@@ -70,3 +70,27 @@ func BenchmarkSummarize100k(b *testing.B) {
 		Summarize(s, Options{Top: 10})
 	}
 }
+
+// BenchmarkReadSummary100k reads and summarises the input of
+// BenchmarkParse100k without keeping its goroutines, as report does.
+func BenchmarkReadSummary100k(b *testing.B) {
+	blocked := blockGoroutines(b, benchGoroutines, 0, 0)
+	var one bytes.Buffer
+	if _, err := WriteGoroutineText(&one); err != nil {
+		b.Fatal(err)
+	}
+	blocked.release()
+	input := bytes.Repeat(one.Bytes(), 10)
+	b.SetBytes(int64(len(input)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		s, err := ReadSummary(bytes.NewReader(input), Options{Top: 10})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if s.Total < 10*benchGoroutines {
+			b.Fatalf("read %d goroutines", s.Total)
+		}
+	}
+}

@@ -12,7 +12,7 @@ import (
 const (
 	// readBuffer is the bufio size for Parse: lines are sliced out of it
 	// without copying.
-	readBuffer = 1 << 20
+	readBuffer = 64 << 10
 	// maxLine bounds one line of text input.
 	maxLine = 16 << 20
 	// sniffLen is how much of the input Parse looks at to pick a format.
@@ -33,6 +33,14 @@ var errNotDump = errors.New(`not a goroutine dump: want debug=2 text ("goroutine
 // with a panic or "fatal error:" preamble; other binary input is tried as
 // an uncompressed protobuf.
 func Parse(r io.Reader) (*Snapshot, error) {
+	return parse(r, nil)
+}
+
+// parse is Parse; with each set, it hands each goroutine to each instead
+// of keeping it in the Snapshot, whose Goroutines is then empty. A debug=2
+// goroutine is handed over as soon as its block ends, and the Goroutine
+// and its Frames are reused for the next one once each returns.
+func parse(r io.Reader, each func(*Goroutine)) (*Snapshot, error) {
 	br := readers.Get().(*bufio.Reader)
 	br.Reset(r)
 	defer func() {
@@ -43,19 +51,31 @@ func Parse(r io.Reader) (*Snapshot, error) {
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, fmt.Errorf("reading goroutine dump: %w", err)
 	}
+	var s *Snapshot
 	switch {
 	case len(head) == 0:
 		return nil, fmt.Errorf("%w: the input is empty", errNotDump)
 	case len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b:
-		return parseProto(br)
+		s, err = parseProto(br)
 	case isDebug1(head):
-		return parseDebug1(br)
+		s, err = parseDebug1(br)
 	case isText(head):
-		return parseDebug2(br)
+		return parseDebug2(br, each)
+	default:
+		if s, err = parseProto(br); err != nil {
+			err = fmt.Errorf("%w: input starts with %q, and as a protobuf: %v", errNotDump, clip(head, 32), err)
+		}
 	}
-	s, err := parseProto(br)
 	if err != nil {
-		return nil, fmt.Errorf("%w: input starts with %q, and as a protobuf: %v", errNotDump, clip(head, 32), err)
+		return nil, err
+	}
+	// debug=1 and protobuf profiles hold one record per distinct stack:
+	// reading them whole costs little.
+	if each != nil {
+		for _, g := range s.Goroutines {
+			each(g)
+		}
+		s.Goroutines = nil
 	}
 	return s, nil
 }

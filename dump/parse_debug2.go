@@ -26,6 +26,9 @@ type debug2Parser struct {
 
 	preamble []byte
 
+	// each, if set, is handed every goroutine as its block ends, and
+	// cur and frames are reused afterwards: nothing is kept.
+	each func(*Goroutine)
 	// chunk holds the goroutines; snap.Goroutines points into it.
 	// (Growing one []Goroutine of 100k goroutines by append would copy
 	// it ~20 times, in long non-preemptible copies that stall the GC.)
@@ -37,6 +40,9 @@ type debug2Parser struct {
 	anc    *Ancestor  // the ancestor block being read, if any
 	// fileFor says which frame the next "\tfile:line" line belongs to.
 	fileFor fileTarget
+	// prevFile is the file of the frame at the same depth in the previous
+	// goroutine, when the function is the same (see call).
+	prevFile string
 }
 
 type fileTarget int
@@ -49,11 +55,12 @@ const (
 	fileAncestorCreatedBy
 )
 
-func parseDebug2(br *bufio.Reader) (*Snapshot, error) {
+func parseDebug2(br *bufio.Reader, each func(*Goroutine)) (*Snapshot, error) {
 	p := &debug2Parser{
 		lr:   lineReader{br: br},
 		strs: make(interner),
 		snap: Snapshot{Format: FormatDebug2},
+		each: each,
 	}
 	for {
 		line, err := p.lr.next()
@@ -72,7 +79,6 @@ func parseDebug2(br *bufio.Reader) (*Snapshot, error) {
 		return nil, fmt.Errorf("%w: no goroutine header in %d lines of text starting %q",
 			errNotDump, p.lr.n, clip([]byte(p.snap.Preamble), 40))
 	}
-	p.snap.Total = len(p.snap.Goroutines)
 	return &p.snap, nil
 }
 
@@ -93,12 +99,7 @@ func (p *debug2Parser) line(line []byte) error {
 		isDigit(line[len(prefixGoroutine)]) {
 		p.flush()
 		p.started, p.in = true, true
-		if len(p.chunk) == cap(p.chunk) {
-			p.chunk = make([]Goroutine, 0, goroutineChunk)
-		}
-		p.chunk = p.chunk[:len(p.chunk)+1]
-		p.cur = &p.chunk[len(p.chunk)-1]
-		p.cur.Count = 1
+		p.begin()
 		return p.header(line)
 	}
 	if !p.in {
@@ -162,15 +163,24 @@ func (p *debug2Parser) line(line []byte) error {
 //	panic({0x4a1d40?, 0x4f0b50?})
 //	main.G[...](0x1)
 func (p *debug2Parser) call(line []byte) {
-	i := bytes.LastIndexByte(line, '(')
-	f := Frame{Func: p.strs.get(line[:i])}
+	name := line[:bytes.LastIndexByte(line, '(')]
 	if p.anc != nil {
-		p.anc.Frames = append(p.anc.Frames, f)
+		p.anc.Frames = append(p.anc.Frames, Frame{Func: p.strs.get(name)})
 		p.fileFor = fileAncestorFrame
 		return
 	}
-	p.frames = append(p.frames, f)
-	p.fileFor = fileFrame
+	// Neighbouring goroutines mostly share their stacks, and p.frames
+	// still holds the previous goroutine's: a frame that repeats the one
+	// at the same depth is one comparison, not a lookup.
+	if n := len(p.frames); n < cap(p.frames) {
+		if prev := p.frames[:n+1][n]; prev.Func == string(name) {
+			p.frames = append(p.frames, Frame{Func: prev.Func})
+			p.fileFor, p.prevFile = fileFrame, prev.File
+			return
+		}
+	}
+	p.frames = append(p.frames, Frame{Func: p.strs.get(name)})
+	p.fileFor, p.prevFile = fileFrame, ""
 }
 
 // createdBy handles (after "created by "):
@@ -217,7 +227,12 @@ func (p *debug2Parser) fileLine(b []byte) {
 	switch p.fileFor {
 	case fileFrame:
 		f := &p.frames[len(p.frames)-1]
-		f.File, f.Line = p.strs.get(b), line
+		if p.prevFile == string(b) {
+			f.File = p.prevFile
+		} else {
+			f.File = p.strs.get(b)
+		}
+		f.Line = line
 	case fileCreatedBy:
 		p.cur.CreatedByFile, p.cur.CreatedByLine = p.strs.get(b), line
 	case fileAncestorFrame:
@@ -238,9 +253,34 @@ func (p *debug2Parser) flush() {
 	if !p.in {
 		return
 	}
-	p.cur.Frames = p.arena.copy(p.frames)
-	p.snap.Goroutines = append(p.snap.Goroutines, p.cur)
-	p.cur, p.frames, p.anc, p.in, p.fileFor = nil, p.frames[:0], nil, false, fileNone
+	p.snap.Total++
+	if p.each != nil {
+		p.cur.Frames = p.frames
+		p.each(p.cur)
+	} else {
+		p.cur.Frames = p.arena.copy(p.frames)
+		p.snap.Goroutines = append(p.snap.Goroutines, p.cur)
+		p.cur = nil
+	}
+	p.frames, p.anc, p.in, p.fileFor = p.frames[:0], nil, false, fileNone
+}
+
+// begin makes p.cur a new, zero goroutine: the next in chunk, or, when
+// goroutines are handed to each, the one goroutine reused throughout.
+func (p *debug2Parser) begin() {
+	if p.each != nil {
+		if p.cur == nil {
+			p.cur = new(Goroutine)
+		}
+		*p.cur = Goroutine{Count: 1}
+		return
+	}
+	if len(p.chunk) == cap(p.chunk) {
+		p.chunk = make([]Goroutine, 0, goroutineChunk)
+	}
+	p.chunk = p.chunk[:len(p.chunk)+1]
+	p.cur = &p.chunk[len(p.chunk)-1]
+	p.cur.Count = 1
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
 	"runtime/pprof"
 	"strings"
 	"testing"
@@ -142,4 +145,40 @@ func TestParseAllocs(t *testing.T) {
 	}
 	allocs := twenty
 	t.Logf("%v allocations for 20 copies of %d goroutines, %d frames", allocs, s.Total, frames)
+}
+
+// TestParseGoroutinesAlone checks that a goroutine parsed among others is
+// the goroutine parsed on its own: the parser carries frames over from one
+// goroutine to the next (see debug2Parser.call), and must not carry over
+// anything that differs.
+func TestParseGoroutinesAlone(t *testing.T) {
+	for _, dir := range fixtureDirs(t) {
+		for _, name := range []string{"blocked.debug2.txt", "labels.debug2.txt", "ancestors.debug2.txt", "system.txt"} {
+			path := filepath.Join(dir, name)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			whole := parseFile(t, path)
+			var alone []*Goroutine
+			for block := range strings.SplitSeq(string(b), "\n\n") {
+				if !strings.HasPrefix(block, "goroutine ") {
+					continue
+				}
+				s, err := Parse(strings.NewReader(block))
+				if err != nil {
+					t.Fatalf("%s: %v", path, err)
+				}
+				alone = append(alone, s.Goroutines...)
+			}
+			if len(alone) != len(whole.Goroutines) || len(alone) < 2 {
+				t.Fatalf("%s: %d goroutines parsed alone, %d together", path, len(alone), len(whole.Goroutines))
+			}
+			for i, g := range whole.Goroutines {
+				if !reflect.DeepEqual(g, alone[i]) {
+					t.Errorf("%s: goroutine %d differs when parsed among others:\n got %+v\nwant %+v", path, g.ID, g, alone[i])
+				}
+			}
+		}
+	}
 }

@@ -98,102 +98,143 @@ type groupAcc struct {
 // It makes one pass over the goroutines; stacks are grouped through a hash
 // of their function names.
 func Summarize(s *Snapshot, opt Options) *Summary {
+	z := newSummarizer(opt)
+	for _, g := range s.Goroutines {
+		z.add(g)
+	}
+	return z.finish(s)
+}
+
+// ReadSummary reads a goroutine dump in any format [Parse] reads and
+// summarises it as [Summarize] does, without keeping its goroutines: a
+// debug=2 dump is summarised one goroutine at a time as it is read, so
+// memory grows with the number of distinct stacks, not with the input.
+func ReadSummary(r io.Reader, opt Options) (*Summary, error) {
+	z := newSummarizer(opt)
+	s, err := parse(r, z.add)
+	if err != nil {
+		return nil, err
+	}
+	return z.finish(s), nil
+}
+
+// summarizer accumulates a Summary one goroutine at a time. It keeps no
+// reference to the Goroutine it is given, only to its strings.
+type summarizer struct {
+	opt     Options
+	matched int
+	states  map[string]*StateRow
+	labels  map[[2]string]int
+	groups  []*groupAcc
+	byHash  map[uint64][]int // hash of the function names -> indexes in groups
+	seed    maphash.Seed
+	h       maphash.Hash
+}
+
+func newSummarizer(opt Options) *summarizer {
+	return &summarizer{
+		opt:    opt,
+		states: map[string]*StateRow{},
+		labels: map[[2]string]int{},
+		byHash: map[uint64][]int{},
+		seed:   maphash.MakeSeed(),
+	}
+}
+
+func (z *summarizer) add(g *Goroutine) {
+	if z.opt.Match != nil && !matches(g, z.opt.Match) {
+		return
+	}
+	n := max(g.Count, 1)
+	leaked := 0
+	if g.Leaked {
+		leaked = n
+	}
+	z.matched += n
+
+	if g.State != "" {
+		row := z.states[g.State]
+		if row == nil {
+			row = &StateRow{State: g.State, MinMinutes: g.Minutes, MaxMinutes: g.Minutes}
+			z.states[g.State] = row
+		}
+		row.Count += n
+		row.Leaked += leaked
+		row.MinMinutes = min(row.MinMinutes, g.Minutes)
+		row.MaxMinutes = max(row.MaxMinutes, g.Minutes)
+	}
+	for k, v := range g.Labels {
+		z.labels[[2]string{k, v}] += n
+	}
+
+	z.h.SetSeed(z.seed)
+	for _, f := range g.Frames {
+		z.h.WriteString(f.Func)
+		z.h.WriteByte(0)
+	}
+	key := z.h.Sum64()
+	var acc *groupAcc
+	for _, j := range z.byHash[key] {
+		if sameFuncs(z.groups[j].Funcs, g.Frames) {
+			acc = z.groups[j]
+			break
+		}
+	}
+	if acc == nil {
+		acc = &groupAcc{states: map[string]int{}, createdBy: map[string]bool{}}
+		acc.Funcs = make([]string, len(g.Frames))
+		for k, f := range g.Frames {
+			acc.Funcs[k] = f.Func
+		}
+		z.byHash[key] = append(z.byHash[key], len(z.groups))
+		z.groups = append(z.groups, acc)
+	}
+	acc.Count += n
+	acc.Leaked += leaked
+	if g.State != "" {
+		acc.states[g.State] += n
+	}
+	if g.CreatedBy != "" {
+		acc.createdBy[g.CreatedBy] = true
+	}
+	if g.ID != 0 && len(acc.IDs) < maxGroupIDs {
+		acc.IDs = append(acc.IDs, g.ID)
+	}
+}
+
+// finish sorts what add gathered into the Summary of s (whose Goroutines
+// are not read).
+func (z *summarizer) finish(s *Snapshot) *Summary {
 	sum := &Summary{
 		Format:   s.Format,
 		Profile:  s.Profile,
 		Headline: headline(s.Preamble),
 		Total:    s.Total,
+		Matched:  z.matched,
 		States:   []StateRow{},
 		Groups:   []Group{},
 		Labels:   []LabelRow{},
 	}
-	states := map[string]*StateRow{}
-	labels := map[[2]string]int{}
-	var groups []*groupAcc
-	byHash := map[uint64][]int{} // hash of the function names -> indexes in groups
-	seed := maphash.MakeSeed()
-	var h maphash.Hash
-
-	for _, g := range s.Goroutines {
-		if opt.Match != nil && !matches(g, opt.Match) {
-			continue
-		}
-		n := max(g.Count, 1)
-		leaked := 0
-		if g.Leaked {
-			leaked = n
-		}
-		sum.Matched += n
-
-		if g.State != "" {
-			row := states[g.State]
-			if row == nil {
-				row = &StateRow{State: g.State, MinMinutes: g.Minutes, MaxMinutes: g.Minutes}
-				states[g.State] = row
-			}
-			row.Count += n
-			row.Leaked += leaked
-			row.MinMinutes = min(row.MinMinutes, g.Minutes)
-			row.MaxMinutes = max(row.MaxMinutes, g.Minutes)
-		}
-		for k, v := range g.Labels {
-			labels[[2]string{k, v}] += n
-		}
-
-		h.SetSeed(seed)
-		for _, f := range g.Frames {
-			h.WriteString(f.Func)
-			h.WriteByte(0)
-		}
-		key := h.Sum64()
-		var acc *groupAcc
-		for _, j := range byHash[key] {
-			if sameFuncs(groups[j].Funcs, g.Frames) {
-				acc = groups[j]
-				break
-			}
-		}
-		if acc == nil {
-			acc = &groupAcc{states: map[string]int{}, createdBy: map[string]bool{}}
-			acc.Funcs = make([]string, len(g.Frames))
-			for k, f := range g.Frames {
-				acc.Funcs[k] = f.Func
-			}
-			byHash[key] = append(byHash[key], len(groups))
-			groups = append(groups, acc)
-		}
-		acc.Count += n
-		acc.Leaked += leaked
-		if g.State != "" {
-			acc.states[g.State] += n
-		}
-		if g.CreatedBy != "" {
-			acc.createdBy[g.CreatedBy] = true
-		}
-		if g.ID != 0 && len(acc.IDs) < maxGroupIDs {
-			acc.IDs = append(acc.IDs, g.ID)
-		}
-	}
-
-	for _, row := range states {
+	for _, row := range z.states {
 		sum.States = append(sum.States, *row)
 	}
 	slices.SortFunc(sum.States, func(a, b StateRow) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.State, b.State))
 	})
-	for kv, n := range labels {
+	for kv, n := range z.labels {
 		sum.Labels = append(sum.Labels, LabelRow{Key: kv[0], Value: kv[1], Count: n})
 	}
 	slices.SortFunc(sum.Labels, func(a, b LabelRow) int {
 		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
 	})
 
+	groups := z.groups
 	slices.SortFunc(groups, func(a, b *groupAcc) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), slices.Compare(a.Funcs, b.Funcs))
 	})
 	sum.GroupCount = len(groups)
-	if opt.Top > 0 && len(groups) > opt.Top {
-		groups = groups[:opt.Top]
+	if z.opt.Top > 0 && len(groups) > z.opt.Top {
+		groups = groups[:z.opt.Top]
 	}
 	for _, acc := range groups {
 		g := acc.Group

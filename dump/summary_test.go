@@ -3,7 +3,9 @@ package dump
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -147,5 +149,43 @@ func TestSummaryOutput(t *testing.T) {
 	}
 	if err := sum.WriteText(failWriter{}); err == nil {
 		t.Error("WriteText to a failing writer: no error")
+	}
+}
+
+// TestReadSummaryAgrees checks that summarising while reading, one reused
+// goroutine at a time, gives what Summarize gives on the whole Snapshot, for
+// every fixture of every format.
+func TestReadSummaryAgrees(t *testing.T) {
+	opts := map[string]Options{
+		"all":   {},
+		"top 2": {Top: 2},
+		"match": {Match: regexp.MustCompile(`chan|sync\.|runtime\.gopark`)},
+	}
+	for _, dir := range fixtureDirs(t) {
+		paths, err := filepath.Glob(filepath.Join(dir, "*"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range paths {
+			if strings.HasSuffix(path, ".json") {
+				continue
+			}
+			snap := parseFile(t, path)
+			for name, opt := range opts {
+				want := Summarize(snap, opt)
+				f, err := os.Open(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := ReadSummary(f, opt)
+				f.Close()
+				if err != nil {
+					t.Fatalf("ReadSummary(%s): %v", path, err)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s, %s: ReadSummary differs from Summarize(Parse):\n got %+v\nwant %+v", path, name, got, want)
+				}
+			}
+		}
 	}
 }
