@@ -7,6 +7,9 @@
 //
 // Read: [Parse] detects the format and returns a [Snapshot];
 // [Summarize] counts its goroutines by state, by stack and by label.
+// [ReadSummary] does both without keeping the goroutines: a debug=2 dump is
+// summarised as it is read, in memory that grows with the number of
+// distinct stacks rather than with the dump.
 //
 // # Formats
 //
