@@ -43,6 +43,9 @@ type debug2Parser struct {
 	// prevFile is the file of the frame at the same depth in the previous
 	// goroutine, when the function is the same (see call).
 	prevFile string
+	// The status and creator of the previous goroutine, tried before
+	// the interner (see state).
+	lastState, lastCreatedBy, lastCreatedByFile string
 }
 
 type fileTarget int
@@ -202,7 +205,10 @@ func (p *debug2Parser) createdBy(rest []byte) {
 		p.fileFor = fileAncestorCreatedBy
 		return
 	}
-	p.cur.CreatedBy = p.strs.get(fn)
+	if p.lastCreatedBy != string(fn) { // neighbours mostly share it
+		p.lastCreatedBy = p.strs.get(fn)
+	}
+	p.cur.CreatedBy = p.lastCreatedBy
 	p.cur.CreatedByGoroutine = parent
 	p.fileFor = fileCreatedBy
 }
@@ -213,15 +219,23 @@ func (p *debug2Parser) createdBy(rest []byte) {
 //	/tmp/x/main.go:12
 //	/usr/local/go/src/runtime/proc.go:435 +0x1d fp=0xc000047f38 sp=0xc000047f18 pc=0x4751d4
 func (p *debug2Parser) fileLine(b []byte) {
-	if i := bytes.Index(b, []byte(" +0x")); i >= 0 {
-		b = b[:i]
-	} else if i := bytes.Index(b, []byte(" fp=")); i >= 0 {
-		b = b[:i]
-	}
 	var line int
+	// The line number follows the last colon, and only " +0x1d" and the
+	// like follow it.
 	if i := bytes.LastIndexByte(b, ':'); i >= 0 {
-		if n, ok := atoi(b[i+1:]); ok {
+		j := i + 1
+		for j < len(b) && isDigit(b[j]) {
+			j++
+		}
+		if n, ok := atoi(b[i+1 : j]); ok && (j == len(b) || b[j] == ' ') {
 			b, line = b[:i], int(n)
+		}
+	}
+	if line == 0 {
+		if i := bytes.Index(b, []byte(" +0x")); i >= 0 {
+			b = b[:i]
+		} else if i := bytes.Index(b, []byte(" fp=")); i >= 0 {
+			b = b[:i]
 		}
 	}
 	switch p.fileFor {
@@ -234,7 +248,10 @@ func (p *debug2Parser) fileLine(b []byte) {
 		}
 		f.Line = line
 	case fileCreatedBy:
-		p.cur.CreatedByFile, p.cur.CreatedByLine = p.strs.get(b), line
+		if p.lastCreatedByFile != string(b) {
+			p.lastCreatedByFile = p.strs.get(b)
+		}
+		p.cur.CreatedByFile, p.cur.CreatedByLine = p.lastCreatedByFile, line
 	case fileAncestorFrame:
 		f := &p.anc.Frames[len(p.anc.Frames)-1]
 		f.File, f.Line = p.strs.get(b), line
@@ -412,9 +429,18 @@ func (p *debug2Parser) header(line []byte) error {
 		p.cur.Durable = true
 		p.cur.State = p.strs.get(append(status[:len(status):len(status)], " (durable)"...))
 	} else {
-		p.cur.State = p.strs.get(status)
+		p.cur.State = p.state(status)
 	}
 	return nil
+}
+
+// state returns the interned status, checking first the previous
+// goroutine's: neighbours mostly share it.
+func (p *debug2Parser) state(status []byte) string {
+	if p.lastState != string(status) {
+		p.lastState = p.strs.get(status)
+	}
+	return p.lastState
 }
 
 // parseSystem parses " gp=0xc000002380 m=0 mp=0x5c2d40" or " gp=0xc000002380 m=nil".

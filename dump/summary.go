@@ -92,6 +92,20 @@ type groupAcc struct {
 	Group
 	states    map[string]int
 	createdBy map[string]bool
+	// runState and runCount count the latest run of goroutines in one
+	// state, added to states when the run ends: one map update a run,
+	// not one a goroutine.
+	runState      string
+	runCount      int
+	lastCreatedBy string
+}
+
+// endRun adds the run of goroutines in one state to states.
+func (acc *groupAcc) endRun() {
+	if acc.runCount > 0 {
+		acc.states[acc.runState] += acc.runCount
+	}
+	acc.runState, acc.runCount = "", 0
 }
 
 // Summarize counts the goroutines of s by state, by stack and by label.
@@ -129,6 +143,9 @@ type summarizer struct {
 	byHash  map[uint64][]int // hash of the function names -> indexes in groups
 	seed    maphash.Seed
 	h       maphash.Hash
+	// The row and group of the previous goroutine, tried first.
+	lastRow   *StateRow
+	lastGroup *groupAcc
 }
 
 func newSummarizer(opt Options) *summarizer {
@@ -153,7 +170,10 @@ func (z *summarizer) add(g *Goroutine) {
 	z.matched += n
 
 	if g.State != "" {
-		row := z.states[g.State]
+		row := z.lastRow
+		if row == nil || row.State != g.State {
+			row = z.states[g.State]
+		}
 		if row == nil {
 			row = &StateRow{State: g.State, MinMinutes: g.Minutes, MaxMinutes: g.Minutes}
 			z.states[g.State] = row
@@ -162,44 +182,58 @@ func (z *summarizer) add(g *Goroutine) {
 		row.Leaked += leaked
 		row.MinMinutes = min(row.MinMinutes, g.Minutes)
 		row.MaxMinutes = max(row.MaxMinutes, g.Minutes)
+		z.lastRow = row
 	}
 	for k, v := range g.Labels {
 		z.labels[[2]string{k, v}] += n
 	}
 
-	z.h.SetSeed(z.seed)
-	for _, f := range g.Frames {
-		z.h.WriteString(f.Func)
-		z.h.WriteByte(0)
+	// Neighbours mostly share their stack; and the parser hands over
+	// the same strings for the same functions, which compare at once.
+	acc := z.lastGroup
+	if acc == nil || !sameFuncs(acc.Funcs, g.Frames) {
+		acc = z.group(g.Frames)
 	}
-	key := z.h.Sum64()
-	var acc *groupAcc
-	for _, j := range z.byHash[key] {
-		if sameFuncs(z.groups[j].Funcs, g.Frames) {
-			acc = z.groups[j]
-			break
-		}
-	}
-	if acc == nil {
-		acc = &groupAcc{states: map[string]int{}, createdBy: map[string]bool{}}
-		acc.Funcs = make([]string, len(g.Frames))
-		for k, f := range g.Frames {
-			acc.Funcs[k] = f.Func
-		}
-		z.byHash[key] = append(z.byHash[key], len(z.groups))
-		z.groups = append(z.groups, acc)
-	}
+	z.lastGroup = acc
 	acc.Count += n
 	acc.Leaked += leaked
 	if g.State != "" {
-		acc.states[g.State] += n
+		if acc.runState != g.State {
+			acc.endRun()
+			acc.runState = g.State
+		}
+		acc.runCount += n
 	}
-	if g.CreatedBy != "" {
+	if g.CreatedBy != "" && g.CreatedBy != acc.lastCreatedBy {
 		acc.createdBy[g.CreatedBy] = true
+		acc.lastCreatedBy = g.CreatedBy
 	}
 	if g.ID != 0 && len(acc.IDs) < maxGroupIDs {
 		acc.IDs = append(acc.IDs, g.ID)
 	}
+}
+
+// group returns the group of the stack frames, new if need be.
+func (z *summarizer) group(frames []Frame) *groupAcc {
+	z.h.SetSeed(z.seed)
+	for _, f := range frames {
+		z.h.WriteString(f.Func)
+		z.h.WriteByte(0)
+	}
+	key := z.h.Sum64()
+	for _, j := range z.byHash[key] {
+		if sameFuncs(z.groups[j].Funcs, frames) {
+			return z.groups[j]
+		}
+	}
+	acc := &groupAcc{states: map[string]int{}, createdBy: map[string]bool{}}
+	acc.Funcs = make([]string, len(frames))
+	for k, f := range frames {
+		acc.Funcs[k] = f.Func
+	}
+	z.byHash[key] = append(z.byHash[key], len(z.groups))
+	z.groups = append(z.groups, acc)
+	return acc
 }
 
 // finish sorts what add gathered into the Summary of s (whose Goroutines
@@ -237,6 +271,7 @@ func (z *summarizer) finish(s *Snapshot) *Summary {
 		groups = groups[:z.opt.Top]
 	}
 	for _, acc := range groups {
+		acc.endRun()
 		g := acc.Group
 		g.States = []NameCount{}
 		for name, n := range acc.states {
