@@ -60,7 +60,7 @@ func parse(r io.Reader, each func(*Goroutine)) (*Snapshot, error) {
 	case isDebug1(head):
 		s, err = parseDebug1(br)
 	case isText(head):
-		return parseDebug2(br, each)
+		return parseDebug2(lineReader{br: br}, each)
 	default:
 		if s, err = parseProto(br); err != nil {
 			err = fmt.Errorf("%w: input starts with %q, and as a protobuf: %v", errNotDump, clip(head, 32), err)
@@ -110,17 +110,32 @@ func clip(b []byte, n int) []byte {
 	return b
 }
 
-// lineReader returns the lines of a bufio.Reader without their line ending,
-// sliced out of the reader's buffer when they fit (valid until the next
-// call).
+// lineReader returns the lines of a bufio.Reader, or of bytes in memory
+// when br is nil, without their line ending. Lines are sliced out of the
+// reader's buffer when they fit (valid until the next call), or out of
+// the bytes.
 type lineReader struct {
 	br   *bufio.Reader
+	mem  []byte // the rest of the input, when br is nil
 	long []byte // a line longer than the bufio buffer
 	n    int    // number of the last line returned, from 1
 }
 
 // next returns the next line, or io.EOF after the last.
 func (lr *lineReader) next() ([]byte, error) {
+	if lr.br == nil {
+		if len(lr.mem) == 0 {
+			return nil, io.EOF
+		}
+		line := lr.mem
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line, lr.mem = line[:i], line[i+1:]
+		} else {
+			lr.mem = nil
+		}
+		lr.n++
+		return bytes.TrimSuffix(line, []byte("\r")), nil
+	}
 	line, err := lr.br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
 		lr.long = append(lr.long[:0], line...)

@@ -1,7 +1,6 @@
 package dump
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -58,9 +57,9 @@ const (
 	fileAncestorCreatedBy
 )
 
-func parseDebug2(br *bufio.Reader, each func(*Goroutine)) (*Snapshot, error) {
+func parseDebug2(lr lineReader, each func(*Goroutine)) (*Snapshot, error) {
 	p := &debug2Parser{
-		lr:   lineReader{br: br},
+		lr:   lr,
 		strs: make(interner),
 		snap: Snapshot{Format: FormatDebug2},
 		each: each,

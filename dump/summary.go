@@ -119,19 +119,6 @@ func Summarize(s *Snapshot, opt Options) *Summary {
 	return z.finish(s)
 }
 
-// ReadSummary reads a goroutine dump in any format [Parse] reads and
-// summarises it as [Summarize] does, without keeping its goroutines: a
-// debug=2 dump is summarised one goroutine at a time as it is read, so
-// memory grows with the number of distinct stacks, not with the input.
-func ReadSummary(r io.Reader, opt Options) (*Summary, error) {
-	z := newSummarizer(opt)
-	s, err := parse(r, z.add)
-	if err != nil {
-		return nil, err
-	}
-	return z.finish(s), nil
-}
-
 // summarizer accumulates a Summary one goroutine at a time. It keeps no
 // reference to the Goroutine it is given, only to its strings.
 type summarizer struct {
@@ -191,7 +178,8 @@ func (z *summarizer) add(g *Goroutine) {
 	// Neighbours mostly share their stack; and the parser hands over
 	// the same strings for the same functions, which compare at once.
 	acc := z.lastGroup
-	if acc == nil || !sameFuncs(acc.Funcs, g.Frames) {
+	if acc == nil || len(acc.Funcs) != len(g.Frames) ||
+		!sameFuncs(acc.Funcs, len(g.Frames), func(i int) string { return g.Frames[i].Func }) {
 		acc = z.group(g.Frames)
 	}
 	z.lastGroup = acc
@@ -215,25 +203,71 @@ func (z *summarizer) add(g *Goroutine) {
 
 // group returns the group of the stack frames, new if need be.
 func (z *summarizer) group(frames []Frame) *groupAcc {
+	return z.find(len(frames), func(i int) string { return frames[i].Func })
+}
+
+// find returns the group of the n functions fn(0), ..., fn(n-1), new if
+// need be.
+func (z *summarizer) find(n int, fn func(int) string) *groupAcc {
 	z.h.SetSeed(z.seed)
-	for _, f := range frames {
-		z.h.WriteString(f.Func)
+	for i := range n {
+		z.h.WriteString(fn(i))
 		z.h.WriteByte(0)
 	}
 	key := z.h.Sum64()
 	for _, j := range z.byHash[key] {
-		if sameFuncs(z.groups[j].Funcs, frames) {
+		if funcs := z.groups[j].Funcs; len(funcs) == n && sameFuncs(funcs, n, fn) {
 			return z.groups[j]
 		}
 	}
 	acc := &groupAcc{states: map[string]int{}, createdBy: map[string]bool{}}
-	acc.Funcs = make([]string, len(frames))
-	for k, f := range frames {
-		acc.Funcs[k] = f.Func
+	acc.Funcs = make([]string, n)
+	for i := range n {
+		acc.Funcs[i] = fn(i)
 	}
 	z.byHash[key] = append(z.byHash[key], len(z.groups))
 	z.groups = append(z.groups, acc)
 	return acc
+}
+
+// merge adds to z what o gathered from the input that follows z's: the
+// goroutine ids kept per group stay in input order.
+func (z *summarizer) merge(o *summarizer) {
+	z.matched += o.matched
+	for name, r := range o.states {
+		row := z.states[name]
+		if row == nil {
+			c := *r
+			z.states[name] = &c
+			continue
+		}
+		row.Count += r.Count
+		row.Leaked += r.Leaked
+		row.MinMinutes = min(row.MinMinutes, r.MinMinutes)
+		row.MaxMinutes = max(row.MaxMinutes, r.MaxMinutes)
+	}
+	for kv, n := range o.labels {
+		z.labels[kv] += n
+	}
+	for _, g := range o.groups {
+		acc := z.find(len(g.Funcs), func(i int) string { return g.Funcs[i] })
+		acc.Count += g.Count
+		acc.Leaked += g.Leaked
+		g.endRun()
+		for name, n := range g.states {
+			acc.states[name] += n
+		}
+		for name := range g.createdBy {
+			acc.createdBy[name] = true
+		}
+		for _, id := range g.IDs {
+			if len(acc.IDs) == maxGroupIDs {
+				break
+			}
+			acc.IDs = append(acc.IDs, id)
+		}
+	}
+	z.lastRow, z.lastGroup = nil, nil
 }
 
 // finish sorts what add gathered into the Summary of s (whose Goroutines
@@ -305,12 +339,10 @@ func matches(g *Goroutine, re *regexp.Regexp) bool {
 	return false
 }
 
-func sameFuncs(funcs []string, frames []Frame) bool {
-	if len(funcs) != len(frames) {
-		return false
-	}
-	for i, f := range frames {
-		if funcs[i] != f.Func {
+// sameFuncs reports whether funcs[i] == fn(i) for i < n <= len(funcs).
+func sameFuncs(funcs []string, n int, fn func(int) string) bool {
+	for i := range n {
+		if funcs[i] != fn(i) {
 			return false
 		}
 	}

@@ -1,0 +1,37 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package dump
+
+import (
+	"io"
+	"os"
+	"syscall"
+)
+
+// maxMappedFile bounds the files ReadSummary maps; larger ones are read.
+const maxMappedFile = 1 << 40
+
+// mapFile maps the rest of a regular file read-only, from its offset on,
+// so that its pages come from the page cache without a copy, and moves the
+// offset to the end as reading it would. ok is false for anything else (a
+// pipe, a terminal, a /proc file, nothing left to read) or if the mapping
+// failed: read it then.
+func mapFile(f *os.File) (b []byte, unmap func(), ok bool) {
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxMappedFile {
+		return nil, nil, false
+	}
+	off, err := f.Seek(0, io.SeekCurrent)
+	if err != nil || off >= fi.Size() {
+		return nil, nil, false
+	}
+	m, err := syscall.Mmap(int(f.Fd()), 0, int(fi.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		return nil, nil, false
+	}
+	if _, err := f.Seek(0, io.SeekEnd); err != nil {
+		syscall.Munmap(m)
+		return nil, nil, false
+	}
+	return m[off:], func() { syscall.Munmap(m) }, true
+}
