@@ -8,8 +8,10 @@
 #   scripts/bench.sh --go go1.27.3      only Go 1.27.3 (GSYSINT_BENCH_GO does the same)
 #   scripts/bench.sh --reps 5           more runs of each pair
 #
-# For each toolchain it builds gsysint-demo and bench/baseline once, with
-# -ldflags=-checklinkname=0; panicparse's pp is installed once into a
+# For each toolchain it builds gsysint-demo as a release (scripts/build.sh:
+# static, -ldflags=-checklinkname=0), the same with a plain go build (timed
+# on the report rows too), bench/baseline and bench/deps (the dependencies
+# alone); panicparse's pp is installed once into a
 # temporary GOBIN (never a module dependency). bench/runner then runs each
 # pair alternately --reps times and prints a Markdown table of medians and
 # ratios, followed by every sample. Timings are ratios within one run: the
@@ -30,7 +32,7 @@ while [ $# -gt 0 ]; do
     --go=*) toolchains=${1#--go=} ;;
     --reps) reps=${2:?--reps wants a number}; shift ;;
     --reps=*) reps=${1#--reps=} ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown argument $1 (want --quick, --go TOOLCHAINS, --reps N)" >&2; exit 2 ;;
   esac
   shift
@@ -66,9 +68,15 @@ for tc in $toolchains; do
   mkdir -p "$bin"
   version=$(GOTOOLCHAIN=$tc go env GOVERSION)
   echo "- building with $version (GOTOOLCHAIN=$tc)" >&2
-  GOTOOLCHAIN=$tc go build "$ldflags" -o "$bin/gsysint-demo" .
-  GOTOOLCHAIN=$tc go build "$ldflags" -o "$bin/baseline" ./bench/baseline
-  "$work/runner" -gsd "$bin/gsysint-demo" -baseline "$bin/baseline" -pp "$pp" -work "$bin" \
+  # The release build (scripts/build.sh) is measured throughout; the plain
+  # go build of the README is timed on the report rows too. The baseline and
+  # bench/deps are built like the release.
+  GOTOOLCHAIN=$tc scripts/build.sh "$bin/gsysint-demo"
+  GOTOOLCHAIN=$tc go build "$ldflags" -o "$bin/gsysint-demo-plain" .
+  GOTOOLCHAIN=$tc CGO_ENABLED=0 go build "$ldflags" -o "$bin/baseline" ./bench/baseline
+  GOTOOLCHAIN=$tc CGO_ENABLED=0 go build -tags urfave_cli_no_docs -o "$bin/deps" ./bench/deps
+  "$work/runner" -gsd "$bin/gsysint-demo" -gsd-plain "$bin/gsysint-demo-plain" -deps "$bin/deps" \
+    -baseline "$bin/baseline" -pp "$pp" -work "$bin" \
     -label "$version ($(GOTOOLCHAIN=$tc go env GOOS)/$(GOTOOLCHAIN=$tc go env GOARCH), GOTOOLCHAIN=$tc)" "${counts[@]}"
   rm -f "$bin"/goroutines-*.txt
 done

@@ -38,18 +38,23 @@ import (
 
 type config struct {
 	gsd, baseline, pp string
-	work              string
-	reason            string
-	reps              int
-	parkN             int
-	dumpNs            []int
-	dumps             int // dumps per process at each dump N
-	pprofDumpsBig     int // pprof dumps per baseline process at N ≥ 1M (each takes ~10 s)
-	reportNs          []int
-	ppDefaultMax      int // largest N at which pp runs with default flags
-	httpN             int
-	httpReps          int
-	label             string
+	// gsdPlain is gsysint-demo built by a plain go build (cgo, urfave/cli's
+	// docs), gsd the release build of scripts/build.sh; deps a program that
+	// only links the dependencies.
+	gsdPlain, deps  string
+	work            string
+	reason          string
+	reps            int
+	parkN           int
+	dumpNs          []int
+	dumps           int // dumps per process at each dump N
+	pprofDumpsBig   int // pprof dumps per baseline process at N ≥ 1M (each takes ~10 s)
+	reportNs        []int
+	reportRepsSmall int // runs of each report command at N ≤ 10k
+	ppDefaultMax    int // largest N at which pp runs with default flags
+	httpN           int
+	httpReps        int
+	label           string
 }
 
 func main() {
@@ -58,6 +63,9 @@ func main() {
 	flag.StringVar(&c.gsd, "gsd", "", "gsysint-demo binary")
 	flag.StringVar(&c.baseline, "baseline", "", "bench/baseline binary")
 	flag.StringVar(&c.pp, "pp", "", "panicparse pp binary (empty: skip the report rows)")
+	flag.StringVar(&c.gsdPlain, "gsd-plain", "", "gsysint-demo from a plain go build, also timed on the report rows (optional)")
+	flag.StringVar(&c.deps, "deps", "", "bench/deps binary: the start-up floor of the dependencies (optional)")
+	flag.IntVar(&c.reportRepsSmall, "report-reps-small", 11, "runs of each report command at 10k goroutines or fewer (short runs: more samples)")
 	flag.StringVar(&c.work, "work", "", "directory for dump files")
 	flag.StringVar(&c.reason, "reason", "sync.Cond.Wait", "wait reason both programs park with")
 	flag.IntVar(&c.reps, "reps", 3, "runs of each program of a pair, alternately")
@@ -273,12 +281,24 @@ func run(c *config) error {
 				return err
 			}
 			runPP := n <= c.ppDefaultMax
-			var ours, pp, ppa, oursRSS samples
-			for rep := range c.reps {
+			reps := c.reps
+			if n <= 10_000 {
+				reps = max(reps, c.reportRepsSmall)
+			}
+			var ours, plain, pp, ppa, oursRSS, plainRSS samples
+			for rep := range reps {
 				steps := []func() error{
 					func() error {
 						w, rss, err := timeCmd(c.gsd, "report", file)
 						ours, oursRSS = append(ours, w), append(oursRSS, rss)
+						return err
+					},
+					func() error {
+						if c.gsdPlain == "" {
+							return nil
+						}
+						w, rss, err := timeCmd(c.gsdPlain, "report", file)
+						plain, plainRSS = append(plain, w), append(plainRSS, rss)
 						return err
 					},
 					func() error {
@@ -311,6 +331,9 @@ func run(c *config) error {
 					r.target, r.targetText = 20, "≥ 20× faster"
 				}
 				rows = append(rows, r)
+				if c.gsdPlain != "" {
+					rows = append(rows, &row{work: "report vs pp (default flags), plain go build", n: N, ours: plain, base: pp, unit: "s", speedup: true})
+				}
 			}
 			r := &row{work: "report vs pp -aggressive", n: N, ours: ours, base: ppa, unit: "s", speedup: true}
 			if n == 100_000 {
@@ -321,6 +344,9 @@ func run(c *config) error {
 					target: 2, targetText: "≤ 2× the input"})
 			extra = append(extra, fmt.Sprintf("report %s (%s input): ours %s; pp %s; pp -aggressive %s; ours peak RSS %s",
 				N, format(float64(st.Size()), "B"), list(ours, "s"), list(pp, "s"), list(ppa, "s"), list(oursRSS, "B")))
+			if c.gsdPlain != "" {
+				extra = append(extra, fmt.Sprintf("report %s, plain go build: %s; peak RSS %s", N, list(plain, "s"), list(plainRSS, "B")))
+			}
 		}
 		idle := samples{}
 		for range 3 {
@@ -331,6 +357,18 @@ func run(c *config) error {
 			idle = append(idle, rss)
 		}
 		extra = append(extra, fmt.Sprintf("peak RSS of gsysint-demo version (the binary's floor): %s", format(idle.median(), "B")))
+		if c.deps != "" {
+			var wall, rss samples
+			for range c.reportRepsSmall {
+				w, r, err := timeCmd(c.deps)
+				if err != nil {
+					return err
+				}
+				wall, rss = append(wall, w), append(rss, r)
+			}
+			extra = append(extra, fmt.Sprintf("bench/deps, a program that only links net/http/pprof, urfave/cli, google/pprof/profile and x/exp/trace, built like gsysint-demo: start to exit %s, peak RSS %s",
+				format(wall.median(), "s"), format(rss.median(), "B")))
+		}
 	}
 
 	// --http debug=2.
