@@ -3,6 +3,7 @@ package dump
 import (
 	"bytes"
 	"io"
+	"runtime"
 	"runtime/pprof"
 	"testing"
 )
@@ -30,16 +31,21 @@ func BenchmarkPprofWriteTo2(b *testing.B) {
 	}
 }
 
-// BenchmarkParse100k parses a debug=2 dump of 100k goroutines: a live dump
-// of 10k blocked goroutines, ten times over.
-func BenchmarkParse100k(b *testing.B) {
+// dump100k returns a debug=2 dump of 100k goroutines: a live dump of 10k
+// blocked goroutines, ten times over.
+func dump100k(b *testing.B) []byte {
 	blocked := blockGoroutines(b, benchGoroutines, 0, 0)
 	var one bytes.Buffer
 	if _, err := WriteGoroutineText(&one); err != nil {
 		b.Fatal(err)
 	}
 	blocked.release()
-	input := bytes.Repeat(one.Bytes(), 10)
+	return bytes.Repeat(one.Bytes(), 10)
+}
+
+// BenchmarkParse100k parses the dump of dump100k into a Snapshot.
+func BenchmarkParse100k(b *testing.B) {
+	input := dump100k(b)
 	b.SetBytes(int64(len(input)))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -55,13 +61,7 @@ func BenchmarkParse100k(b *testing.B) {
 }
 
 func BenchmarkSummarize100k(b *testing.B) {
-	blocked := blockGoroutines(b, benchGoroutines, 0, 0)
-	var one bytes.Buffer
-	if _, err := WriteGoroutineText(&one); err != nil {
-		b.Fatal(err)
-	}
-	blocked.release()
-	s, err := Parse(bytes.NewReader(bytes.Repeat(one.Bytes(), 10)))
+	s, err := Parse(bytes.NewReader(dump100k(b)))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -71,26 +71,31 @@ func BenchmarkSummarize100k(b *testing.B) {
 	}
 }
 
-// BenchmarkReadSummary100k reads and summarises the input of
-// BenchmarkParse100k without keeping its goroutines, as report does.
+// BenchmarkReadSummary100k reads and summarises the dump of dump100k
+// without keeping its goroutines: streamed from a reader in one pass
+// (stream), and in memory in as many parts as there are CPUs (parts), as
+// report does with a file.
 func BenchmarkReadSummary100k(b *testing.B) {
-	blocked := blockGoroutines(b, benchGoroutines, 0, 0)
-	var one bytes.Buffer
-	if _, err := WriteGoroutineText(&one); err != nil {
-		b.Fatal(err)
-	}
-	blocked.release()
-	input := bytes.Repeat(one.Bytes(), 10)
-	b.SetBytes(int64(len(input)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		s, err := ReadSummary(bytes.NewReader(input), Options{Top: 10})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if s.Total < 10*benchGoroutines {
-			b.Fatalf("read %d goroutines", s.Total)
-		}
+	input := dump100k(b)
+	for _, c := range []struct {
+		name string
+		read func() (*Summary, error)
+	}{
+		{"stream", func() (*Summary, error) { return ReadSummary(bytes.NewReader(input), Options{Top: 10}) }},
+		{"parts", func() (*Summary, error) { return summarizeBytes(input, Options{Top: 10}, runtime.GOMAXPROCS(0)) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(input)))
+			b.ReportAllocs()
+			for b.Loop() {
+				s, err := c.read()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if s.Total < 10*benchGoroutines {
+					b.Fatalf("read %d goroutines", s.Total)
+				}
+			}
+		})
 	}
 }

@@ -7,8 +7,9 @@
 //
 // Every figure is the median of the samples shown under the table. Wall
 // times of whole commands (report, pp) are measured here, from start to
-// exit, and their peak RSS is the kernel's ru_maxrss of the child (what GNU
-// time -v prints as "Maximum resident set size"). Park, dump and release
+// exit, and their peak RSS is "Maximum resident set size" as GNU time
+// prints it, from one more run under /usr/bin/time (the child's own
+// ru_maxrss, without it: see gnuTime). Park, dump and release
 // times are what the programs print themselves: gsysint-demo on stderr
 // ("parking took D; resident memory grew X, Y KB a goroutine", "dump 1:
 // goroutine debug=2, N goroutines, SIZE in D", "released N goroutines in D")
@@ -289,7 +290,11 @@ func run(c *config) error {
 			for rep := range reps {
 				steps := []func() error{
 					func() error {
-						w, rss, err := timeCmd(c.gsd, "report", file)
+						w, err := timeCmd(c.gsd, "report", file)
+						if err != nil {
+							return err
+						}
+						rss, err := peakRSS(c.gsd, "report", file)
 						ours, oursRSS = append(ours, w), append(oursRSS, rss)
 						return err
 					},
@@ -297,7 +302,11 @@ func run(c *config) error {
 						if c.gsdPlain == "" {
 							return nil
 						}
-						w, rss, err := timeCmd(c.gsdPlain, "report", file)
+						w, err := timeCmd(c.gsdPlain, "report", file)
+						if err != nil {
+							return err
+						}
+						rss, err := peakRSS(c.gsdPlain, "report", file)
 						plain, plainRSS = append(plain, w), append(plainRSS, rss)
 						return err
 					},
@@ -305,12 +314,12 @@ func run(c *config) error {
 						if !runPP {
 							return nil
 						}
-						w, _, err := timeCmd(c.pp, file)
+						w, err := timeCmd(c.pp, file)
 						pp = append(pp, w)
 						return err
 					},
 					func() error {
-						w, _, err := timeCmd(c.pp, "-aggressive", file)
+						w, err := timeCmd(c.pp, "-aggressive", file)
 						ppa = append(ppa, w)
 						return err
 					},
@@ -350,17 +359,22 @@ func run(c *config) error {
 		}
 		idle := samples{}
 		for range 3 {
-			_, rss, err := timeCmd(c.gsd, "version")
+			rss, err := peakRSS(c.gsd, "version")
 			if err != nil {
 				return err
 			}
 			idle = append(idle, rss)
 		}
-		extra = append(extra, fmt.Sprintf("peak RSS of gsysint-demo version (the binary's floor): %s", format(idle.median(), "B")))
+		extra = append(extra, rssMethod(),
+			fmt.Sprintf("peak RSS of gsysint-demo version (the binary's floor): %s", format(idle.median(), "B")))
 		if c.deps != "" {
 			var wall, rss samples
 			for range c.reportRepsSmall {
-				w, r, err := timeCmd(c.deps)
+				w, err := timeCmd(c.deps)
+				if err != nil {
+					return err
+				}
+				r, err := peakRSS(c.deps)
 				if err != nil {
 					return err
 				}
@@ -576,8 +590,47 @@ func runCapture(name string, args ...string) (string, error) {
 }
 
 // timeCmd runs a program with stdout to /dev/null and returns its wall
-// time in seconds and its peak RSS in bytes.
-func timeCmd(name string, args ...string) (float64, float64, error) {
+// time in seconds.
+func timeCmd(name string, args ...string) (float64, error) {
+	wall, err := run1(name, args, func(*exec.Cmd) {})
+	if err == nil {
+		logf("%s %s: %.3f s", filepath.Base(name), strings.Join(args, " "), wall)
+	}
+	return wall, err
+}
+
+// peakRSS runs a program with stdout to /dev/null and returns its peak
+// resident set in bytes: as GNU time measures it where installed (see
+// gnuTime), else the child's ru_maxrss, an upper bound.
+func peakRSS(name string, args ...string) (float64, error) {
+	var rss float64
+	var err error
+	if gnuTime != "" {
+		rss, err = gnuTimeRSS(name, args)
+	} else {
+		_, err = run1(name, args, func(cmd *exec.Cmd) {
+			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+				rss = float64(ru.Maxrss) * 1024 // kilobytes on Linux
+			}
+		})
+	}
+	if err == nil {
+		logf("%s %s: peak RSS %s", filepath.Base(name), strings.Join(args, " "), format(rss, "B"))
+	}
+	return rss, err
+}
+
+// rssMethod says how peakRSS measures, for the report.
+func rssMethod() string {
+	if gnuTime != "" {
+		return "peak RSS as GNU time measures it (/usr/bin/time -f %M, one extra run per sample)"
+	}
+	return "peak RSS: the child's ru_maxrss (GNU time is not installed), an upper bound: never below the runner's own"
+}
+
+// run1 runs a program with stdout to /dev/null, passes it to done once it
+// has exited, and returns its wall time in seconds.
+func run1(name string, args []string, done func(*exec.Cmd)) (float64, error) {
 	cmd := exec.Command(name, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -585,14 +638,40 @@ func timeCmd(name string, args ...string) (float64, float64, error) {
 	err := cmd.Run()
 	wall := time.Since(start).Seconds()
 	if err != nil {
-		return 0, 0, fmt.Errorf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, stderr.String())
+		return 0, fmt.Errorf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, stderr.String())
 	}
-	var rss float64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = float64(ru.Maxrss) * 1024 // kilobytes on Linux
+	done(cmd)
+	return wall, nil
+}
+
+// gnuTime is GNU time's path, or "" if it is not installed. Go starts a
+// child with vfork (clone with CLONE_VM|CLONE_VFORK), and the kernel
+// charges the parent's peak resident set to the child's ru_maxrss when the
+// child execs: a child's ru_maxrss is never below the runner's own (~8 MiB),
+// which hides the figures of small commands. GNU time forks, so its child
+// starts from GNU time's small memory.
+var gnuTime, _ = exec.LookPath("/usr/bin/time")
+
+// gnuTimeRSS runs a program under GNU time and returns its peak RSS in bytes.
+func gnuTimeRSS(name string, args []string) (float64, error) {
+	out, err := os.CreateTemp("", "rss")
+	if err != nil {
+		return 0, err
 	}
-	logf("%s %s: %.3f s, peak RSS %s", filepath.Base(name), strings.Join(args, " "), wall, format(rss, "B"))
-	return wall, rss, nil
+	defer os.Remove(out.Name())
+	out.Close()
+	if _, err := run1(gnuTime, append([]string{"-f", "%M", "-o", out.Name(), name}, args...), func(*exec.Cmd) {}); err != nil {
+		return 0, err
+	}
+	b, err := os.ReadFile(out.Name())
+	if err != nil {
+		return 0, err
+	}
+	kb, err := strconv.ParseFloat(strings.TrimSpace(string(b)), 64)
+	if err != nil {
+		return 0, fmt.Errorf("GNU time printed %q: %v", b, err)
+	}
+	return kb * 1024, nil
 }
 
 // makeDump writes a debug=2 dump of n parked goroutines with gsysint-demo park.
