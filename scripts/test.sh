@@ -20,6 +20,8 @@ fuzztime=${GSYSINT_FUZZTIME:-5s}
 staticcheck_version=v0.8.2
 
 step() { printf '\n== %s\n' "$*"; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/gsysint-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
 
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))
@@ -39,6 +41,9 @@ for tc in $toolchains; do
   step "$(go version) (GOTOOLCHAIN=$tc)"
   go vet "$ldflags" ./...
   go test "$ldflags" -count=1 ./...
+  step "release build: scripts/build.sh (GOTOOLCHAIN=$tc)"
+  scripts/build.sh "$work/gsysint-demo-$tc"
+  "$work/gsysint-demo-$tc" version
   step "race: engine packages (GOTOOLCHAIN=$tc)"
   go test "$ldflags" -race -count=1 ./linked/... ./park/... ./dump/... ./tracing/...
 done
