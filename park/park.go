@@ -278,8 +278,11 @@ func (p *Parker) Release() Released {
 	var r Released
 	linked.LeakProfileLock.Lock()
 	for _, gr := range groups {
-		for i := range int(gr.started.Load()) {
-			switch gr.waiters[i].wake() {
+		// The woken goroutines write gr.done, which may share a cache line
+		// with gr.waiters: read the slice once, not once a wake-up.
+		ws := gr.waiters[:gr.started.Load()]
+		for i := range ws {
+			switch ws[i].wake() {
 			case linked.Woken:
 				r.Released++
 			case linked.WokenLeaked:
