@@ -60,16 +60,6 @@ func TestTablesMatchCatalogLive(t *testing.T) {
 	}
 }
 
-func TestSymbolSizesWitnessTableLengths(t *testing.T) {
-	sizes, err := symbolSizes("runtime.waitReasonStrings", "runtime.traceBlockReasonStrings")
-	if err != nil {
-		t.Skipf("no symbol table to witness with: %v", err)
-	}
-	if sizes[0] != uint64(len(Vetted().Wait))*uint64(stringSize) || sizes[1] != uint64(len(Vetted().Trace))*uint64(stringSize) {
-		t.Fatalf("symbol sizes %v, want %d and %d entries of %d bytes", sizes, len(Vetted().Wait), len(Vetted().Trace), stringSize)
-	}
-}
-
 func TestSetTextRestores(t *testing.T) {
 	slot := WaitReason(Vetted().BorrowableWait()[0])
 	own := WaitText(slot)

@@ -3,7 +3,6 @@
 package linked
 
 import (
-	"debug/elf"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -89,37 +88,6 @@ func CheckTables() error {
 		}
 	}
 	return nil
-}
-
-// symbolSizes returns the sizes of the named symbols in the running
-// executable's ELF symbol table.
-func symbolSizes(names ...string) ([]uint64, error) {
-	// /proc/self/exe is this process's executable even if the file at its
-	// path has since been replaced.
-	exe := "/proc/self/exe"
-	f, err := elf.Open(exe)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	syms, err := f.Symbols()
-	if err != nil {
-		return nil, err
-	}
-	sizes := make([]uint64, len(names))
-	found := 0
-	for _, s := range syms {
-		for i, n := range names {
-			if s.Name == n {
-				sizes[i] = s.Size
-				found++
-			}
-		}
-	}
-	if found != len(names) {
-		return nil, fmt.Errorf("symbols %q not all in %s", names, exe)
-	}
-	return sizes, nil
 }
 
 // MaxCustomText is the longest text SetWaitText and SetTraceText take, in
