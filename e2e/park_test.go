@@ -24,9 +24,11 @@ func TestParkDefaults(t *testing.T) {
 		t.Errorf("stdout has %d headers [%s], want 3 goroutines × 3 dumps = 9:\n%v", n, defaultReason, r)
 	}
 	// Each dump is a whole debug=2 dump: three of them, each starting with
-	// the dumping goroutine, running.
-	if n := countHeaders(r.stdout, "running"); n != 3 {
-		t.Errorf("stdout has %d [running] headers, want one per dump, 3", n)
+	// the dumping goroutine, running. (Another goroutine may show as
+	// running too: Go 1.27 has printed os/signal's signal_recv so, under
+	// load, caught between its wake-up and its next instruction.)
+	if n := strings.Count(r.stdout, " [running]:\ngsysint-demo/dump.WriteGoroutineText("); n != 3 {
+		t.Errorf("stdout has %d dumping goroutines ([running], in dump.WriteGoroutineText), want one per dump, 3", n)
 	}
 	lines := r.stderrLines()
 	want := `parked 3 goroutines: reason "parked by gsysint-demo" (custom, slot 31), trace reason "unspecified" (0)`
