@@ -287,29 +287,25 @@ func run(c *config) error {
 				reps = max(reps, c.reportRepsSmall)
 			}
 			var ours, plain, pp, ppa, oursRSS, plainRSS samples
+			// report times bin's report on the file and measures its peak RSS.
+			report := func(bin string, wall, rss *samples) func() error {
+				return func() error {
+					if bin == "" {
+						return nil
+					}
+					w, err := timeCmd(bin, "report", file)
+					if err != nil {
+						return err
+					}
+					r, err := peakRSS(bin, "report", file)
+					*wall, *rss = append(*wall, w), append(*rss, r)
+					return err
+				}
+			}
 			for rep := range reps {
 				steps := []func() error{
-					func() error {
-						w, err := timeCmd(c.gsd, "report", file)
-						if err != nil {
-							return err
-						}
-						rss, err := peakRSS(c.gsd, "report", file)
-						ours, oursRSS = append(ours, w), append(oursRSS, rss)
-						return err
-					},
-					func() error {
-						if c.gsdPlain == "" {
-							return nil
-						}
-						w, err := timeCmd(c.gsdPlain, "report", file)
-						if err != nil {
-							return err
-						}
-						rss, err := peakRSS(c.gsdPlain, "report", file)
-						plain, plainRSS = append(plain, w), append(plainRSS, rss)
-						return err
-					},
+					report(c.gsd, &ours, &oursRSS),
+					report(c.gsdPlain, &plain, &plainRSS),
 					func() error {
 						if !runPP {
 							return nil
