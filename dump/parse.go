@@ -133,6 +133,9 @@ func (lr *lineReader) next() ([]byte, error) {
 		} else {
 			lr.mem = nil
 		}
+		if len(line) > maxLine {
+			return nil, fmt.Errorf("line %d is longer than %d bytes", lr.n+1, maxLine)
+		}
 		lr.n++
 		return bytes.TrimSuffix(line, []byte("\r")), nil
 	}

@@ -165,7 +165,9 @@ func (p *debug2Parser) line(line []byte) error {
 //	panic({0x4a1d40?, 0x4f0b50?})
 //	main.G[...](0x1)
 func (p *debug2Parser) call(line []byte) {
-	name := line[:bytes.LastIndexByte(line, '(')]
+	// line() saw a '(' in line; a mapped file rewritten meanwhile may
+	// have lost it.
+	name := line[:max(0, bytes.LastIndexByte(line, '('))]
 	if p.anc != nil {
 		p.anc.Frames = append(p.anc.Frames, Frame{Func: p.strs.get(name)})
 		p.fileFor = fileAncestorFrame

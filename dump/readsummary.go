@@ -104,9 +104,17 @@ func summarizeBytes(b []byte, opt Options, parts int) (sum *Summary, err error) 
 // the lines before.
 func splitDebug2(b []byte, parts int) []int {
 	starts := []int{0}
+	// Part 0 keeps the preamble (a crash's log can be most of the input)
+	// and at least the first goroutine: cut only after the first header.
+	first := 0
+	if !bytes.HasPrefix(b, prefixGoroutine) {
+		if first = bytes.Index(b, []byte("\ngoroutine ")); first < 0 {
+			return starts
+		}
+	}
 	boundary := []byte("\n\ngoroutine ")
 	for i := 1; i < parts; i++ {
-		from := max(len(b)*i/parts, starts[len(starts)-1])
+		from := max(len(b)*i/parts, starts[len(starts)-1], first+1)
 		for {
 			j := bytes.Index(b[from:], boundary)
 			if j < 0 {

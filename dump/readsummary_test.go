@@ -208,3 +208,33 @@ func TestSummarizerMerge(t *testing.T) {
 		}
 	}
 }
+
+// TestSummarizeInPartsLongPreamble checks input whose preamble (a
+// service's log before the crash) is most of it: no part may be preamble
+// alone.
+func TestSummarizeInPartsLongPreamble(t *testing.T) {
+	dump, err := os.ReadFile(filepath.Join(fixtureDirs(t)[0], "panic.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := append(bytes.Repeat([]byte("2026/11/25 05:00:00 log line before the crash\n"), 20000), dump...)
+	want := Summarize(parseBytesForTest(t, b), Options{})
+	for parts := 1; parts <= 4; parts++ {
+		got, err := summarizeBytes(b, Options{}, parts)
+		if err != nil {
+			t.Fatalf("in %d parts: %v", parts, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("in %d parts:\n got %+v\nwant %+v", parts, got, want)
+		}
+	}
+}
+
+func parseBytesForTest(t *testing.T, b []byte) *Snapshot {
+	t.Helper()
+	s, err := Parse(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
