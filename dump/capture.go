@@ -125,6 +125,10 @@ func takeTextBuffer(n int) *textBuffer {
 	return &textBuffer{b: make([]byte, textBufferSize(n, false))}
 }
 
+// minCountPart is the least text worth a goroutine of its own when
+// countHeaders counts in parallel.
+const minCountPart = 16 << 20
+
 // goroutineHeader starts every goroutine in debug=2 text (the first one is
 // at offset 0, the others follow a blank line):
 //
@@ -139,8 +143,7 @@ func countHeaders(b []byte) int {
 	if bytes.HasPrefix(b, goroutineHeader[1:]) {
 		n++
 	}
-	const minPart = 16 << 20
-	parts := min(runtime.GOMAXPROCS(0), len(b)/minPart)
+	parts := min(runtime.GOMAXPROCS(0), len(b)/minCountPart)
 	if parts < 2 {
 		return n + bytes.Count(b, goroutineHeader)
 	}

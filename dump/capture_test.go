@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"testing"
@@ -266,9 +267,6 @@ func TestTextBufferReuse(t *testing.T) {
 	}
 	perGoroutine.Store(400)
 	first := takeTextBuffer(10_000)
-	if len(first.b) < textBufferSize(10_000, first.mapped) {
-		t.Fatalf("buffer of %d bytes for 10000 goroutines", len(first.b))
-	}
 	first.used = 10_000 * 400
 	first.keep()
 	if again := takeTextBuffer(9_000); again != first {
@@ -281,8 +279,8 @@ func TestTextBufferReuse(t *testing.T) {
 	} else {
 		small.keep()
 	}
-	if big := takeTextBuffer(1_000_000); len(big.b) < textBufferSize(1_000_000, big.mapped) {
-		t.Errorf("buffer of %d bytes for 1000000 goroutines", len(big.b))
+	if big := takeTextBuffer(1_000_000); big == first {
+		t.Errorf("a dump of 1000000 goroutines reused a buffer sized for 10000")
 	} else {
 		big.keep()
 	}
@@ -330,6 +328,9 @@ func TestWriteGoroutineTextConcurrent(t *testing.T) {
 func TestCountHeadersParallel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds 40 MB of text")
+	}
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("one CPU: countHeaders counts serially")
 	}
 	var b bytes.Buffer
 	for i := 0; b.Len() < 40<<20; i++ {

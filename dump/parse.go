@@ -6,21 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 )
 
 const (
 	// readBuffer is the bufio size for Parse: lines are sliced out of it
-	// without copying.
+	// without copying. Larger buffers only cost page faults.
 	readBuffer = 64 << 10
 	// maxLine bounds one line of text input.
 	maxLine = 16 << 20
 	// sniffLen is how much of the input Parse looks at to pick a format.
 	sniffLen = 4 << 10
 )
-
-// readers keeps the 1 MiB read buffers between calls to Parse.
-var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBuffer) }}
 
 // errNotDump is the error for input in none of the formats.
 var errNotDump = errors.New(`not a goroutine dump: want debug=2 text ("goroutine 1 [running]:"), ` +
@@ -41,12 +37,7 @@ func Parse(r io.Reader) (*Snapshot, error) {
 // goroutine is handed over as soon as its block ends, and the Goroutine
 // and its Frames are reused for the next one once each returns.
 func parse(r io.Reader, each func(*Goroutine)) (*Snapshot, error) {
-	br := readers.Get().(*bufio.Reader)
-	br.Reset(r)
-	defer func() {
-		br.Reset(nil) // drop r; nothing returned points into the buffer
-		readers.Put(br)
-	}()
+	br := bufio.NewReaderSize(r, readBuffer)
 	head, err := br.Peek(sniffLen)
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, fmt.Errorf("reading goroutine dump: %w", err)
@@ -59,7 +50,7 @@ func parse(r io.Reader, each func(*Goroutine)) (*Snapshot, error) {
 		s, err = parseProto(br)
 	case isDebug1(head):
 		s, err = parseDebug1(br)
-	case isText(head):
+	case isDebug2Text(head):
 		return parseDebug2(lineReader{br: br}, each)
 	default:
 		if s, err = parseProto(br); err != nil {
@@ -78,6 +69,12 @@ func parse(r io.Reader, each func(*Goroutine)) (*Snapshot, error) {
 		s.Goroutines = nil
 	}
 	return s, nil
+}
+
+// isDebug2Text reports whether the first bytes of an input, head, are read
+// as debug=2 text: text, and not the title of a debug=1 profile.
+func isDebug2Text(head []byte) bool {
+	return len(head) > 0 && isText(head) && !isDebug1(head)
 }
 
 // isDebug1 reports whether b starts with a debug=1 title, of any profile
@@ -175,6 +172,16 @@ func (in interner) get(b []byte) string {
 	s := string(b)
 	in[s] = s
 	return s
+}
+
+// again returns get(b), trying *last first and leaving the result there:
+// neighbouring goroutines mostly share their states, creators and files,
+// and one comparison is cheaper than a lookup.
+func (in interner) again(last *string, b []byte) string {
+	if *last != string(b) {
+		*last = in.get(b)
+	}
+	return *last
 }
 
 // frameArena hands out frame slices carved from shared chunks, so that a

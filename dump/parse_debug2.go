@@ -43,7 +43,7 @@ type debug2Parser struct {
 	// goroutine, when the function is the same (see call).
 	prevFile string
 	// The status and creator of the previous goroutine, tried before
-	// the interner (see state).
+	// the interner (see interner.again).
 	lastState, lastCreatedBy, lastCreatedByFile string
 }
 
@@ -206,10 +206,7 @@ func (p *debug2Parser) createdBy(rest []byte) {
 		p.fileFor = fileAncestorCreatedBy
 		return
 	}
-	if p.lastCreatedBy != string(fn) { // neighbours mostly share it
-		p.lastCreatedBy = p.strs.get(fn)
-	}
-	p.cur.CreatedBy = p.lastCreatedBy
+	p.cur.CreatedBy = p.strs.again(&p.lastCreatedBy, fn)
 	p.cur.CreatedByGoroutine = parent
 	p.fileFor = fileCreatedBy
 }
@@ -242,17 +239,9 @@ func (p *debug2Parser) fileLine(b []byte) {
 	switch p.fileFor {
 	case fileFrame:
 		f := &p.frames[len(p.frames)-1]
-		if p.prevFile == string(b) {
-			f.File = p.prevFile
-		} else {
-			f.File = p.strs.get(b)
-		}
-		f.Line = line
+		f.File, f.Line = p.strs.again(&p.prevFile, b), line
 	case fileCreatedBy:
-		if p.lastCreatedByFile != string(b) {
-			p.lastCreatedByFile = p.strs.get(b)
-		}
-		p.cur.CreatedByFile, p.cur.CreatedByLine = p.lastCreatedByFile, line
+		p.cur.CreatedByFile, p.cur.CreatedByLine = p.strs.again(&p.lastCreatedByFile, b), line
 	case fileAncestorFrame:
 		f := &p.anc.Frames[len(p.anc.Frames)-1]
 		f.File, f.Line = p.strs.get(b), line
@@ -430,18 +419,9 @@ func (p *debug2Parser) header(line []byte) error {
 		p.cur.Durable = true
 		p.cur.State = p.strs.get(append(status[:len(status):len(status)], " (durable)"...))
 	} else {
-		p.cur.State = p.state(status)
+		p.cur.State = p.strs.again(&p.lastState, status)
 	}
 	return nil
-}
-
-// state returns the interned status, checking first the previous
-// goroutine's: neighbours mostly share it.
-func (p *debug2Parser) state(status []byte) string {
-	if p.lastState != string(status) {
-		p.lastState = p.strs.get(status)
-	}
-	return p.lastState
 }
 
 // parseSystem parses " gp=0xc000002380 m=0 mp=0x5c2d40" or " gp=0xc000002380 m=nil".

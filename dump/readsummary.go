@@ -30,6 +30,11 @@ func ReadSummary(r io.Reader, opt Options) (*Summary, error) {
 			return summarizeBytes(b, opt, max(1, min(runtime.GOMAXPROCS(0), len(b)/minPart)))
 		}
 	}
+	return streamSummary(r, opt)
+}
+
+// streamSummary summarises r in one pass, one goroutine at a time.
+func streamSummary(r io.Reader, opt Options) (*Summary, error) {
 	z := newSummarizer(opt)
 	s, err := parse(r, z.add)
 	if err != nil {
@@ -43,14 +48,8 @@ func ReadSummary(r io.Reader, opt Options) (*Summary, error) {
 func summarizeBytes(b []byte, opt Options, parts int) (sum *Summary, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer faultError(&err)
-	head := b[:min(len(b), sniffLen)]
-	if len(head) == 0 || !isText(head) || isDebug1(head) {
-		z := newSummarizer(opt)
-		s, err := parse(bytes.NewReader(b), z.add)
-		if err != nil {
-			return nil, err
-		}
-		return z.finish(s), nil
+	if !isDebug2Text(b[:min(len(b), sniffLen)]) {
+		return streamSummary(bytes.NewReader(b), opt)
 	}
 	starts := splitDebug2(b, parts)
 	type result struct {

@@ -14,8 +14,10 @@ type Snapshot struct {
 	// Profile is "goroutine" or "goroutineleak" for debug=1 and protobuf
 	// input (from the title or the sample type); empty for debug=2.
 	Profile string `json:"profile,omitempty"`
-	// Total is the number of goroutines: len(Goroutines) for debug=2, the
-	// title's total for debug=1, the sum of the sample counts for protobuf.
+	// Total is the number of goroutines: the blocks read for debug=2 (as
+	// many as Goroutines holds, unless they were summarised as they were
+	// read), the title's total for debug=1, the sum of the sample counts
+	// for protobuf.
 	Total int `json:"total"`
 	// Preamble holds the lines before the first goroutine of debug=2
 	// input, such as "panic: boom" or "fatal error: concurrent map writes",
