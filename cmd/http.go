@@ -62,6 +62,8 @@ func profileHandler(name string) http.HandlerFunc {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		}
 		if _, err := dump.Write(w, name, debug); errors.Is(err, dump.ErrNoLeakProfile) {
+			// Nothing was written: the error is a page, not a download.
+			w.Header().Del("Content-Disposition")
 			http.Error(w, err.Error(), http.StatusNotFound)
 		}
 	}

@@ -49,11 +49,11 @@ func reportCommand(e *env) *cli.Command {
 }
 
 func runReport(e *env, src string, opt dump.Options, asJSON bool) error {
-	in, name, err := openReportInput(e, src)
+	in, name, closeIn, err := openReportInput(e, src)
 	if err != nil {
 		return err
 	}
-	defer in.Close()
+	defer closeIn()
 	s, err := dump.ReadSummary(in, opt)
 	if err != nil {
 		return usagef("report: %s: %v", name, err)
@@ -67,25 +67,27 @@ func runReport(e *env, src string, opt dump.Options, asJSON bool) error {
 }
 
 // openReportInput opens a file, stdin or a URL, and says what it opened.
-func openReportInput(e *env, src string) (io.ReadCloser, string, error) {
+// Stdin is handed over as it is, so that a file redirected to it is mapped
+// like a named one (dump.ReadSummary), and is not closed.
+func openReportInput(e *env, src string) (in io.Reader, name string, closeIn func() error, err error) {
 	switch {
 	case src == "" || src == "-":
-		return io.NopCloser(e.stdin), "stdin", nil
+		return e.stdin, "stdin", func() error { return nil }, nil
 	case strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://"):
 		client := &http.Client{Timeout: 5 * time.Minute}
 		resp, err := client.Get(src)
 		if err != nil {
-			return nil, "", fmt.Errorf("report: %v", err)
+			return nil, "", nil, fmt.Errorf("report: %v", err)
 		}
 		if resp.StatusCode != http.StatusOK {
 			resp.Body.Close()
-			return nil, "", fmt.Errorf("report: %s: %s", src, resp.Status)
+			return nil, "", nil, fmt.Errorf("report: %s: %s", src, resp.Status)
 		}
-		return resp.Body, src, nil
+		return resp.Body, src, resp.Body.Close, nil
 	}
 	f, err := os.Open(src)
 	if err != nil {
-		return nil, "", usagef("report: %v: want a file, - for stdin, or an http(s) URL", err)
+		return nil, "", nil, usagef("report: %v: want a file, - for stdin, or an http(s) URL", err)
 	}
-	return f, src, nil
+	return f, src, f.Close, nil
 }
