@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"gsysint-demo/internal/errwriter"
 )
 
 // Options select what Summarize keeps.
@@ -363,7 +365,7 @@ func headline(preamble string) string {
 // WriteText prints the summary as aligned tables: states, stack groups
 // (count, states, creators, then the functions indented), labels.
 func (s *Summary) WriteText(w io.Writer) error {
-	ew := &errWriter{w: w}
+	ew := &errwriter.Writer{W: w}
 	fmt.Fprintf(ew, "format: %s", s.Format)
 	if s.Profile != "" {
 		fmt.Fprintf(ew, " (%s profile)", s.Profile)
@@ -448,22 +450,7 @@ func (s *Summary) WriteText(w io.Writer) error {
 		}
 		tw.Flush()
 	}
-	return ew.err
-}
-
-// errWriter keeps the first write error and drops later writes.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
+	return ew.Err
 }
 
 // display quotes s if it is empty or holds a tab, a control character or

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"gsysint-demo/internal/errwriter"
 )
 
 // Step is one numbered step of the tour: data to print, and a live
@@ -75,7 +77,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer os.RemoveAll(scratch)
 
-	out := &printer{w: &stickyWriter{w: o.Out}, color: o.Color}
+	out := &printer{w: &errwriter.Writer{W: o.Out}, color: o.Color}
 	t := &tour{printer: out, scratch: scratch}
 
 	var specs []buildSpec
@@ -97,7 +99,7 @@ func Run(ctx context.Context, o Options) error {
 
 	var ask *prompter
 	if o.Pause {
-		ask = newPrompter(o.In, &printer{w: &stickyWriter{w: o.Prompt}, color: o.Color})
+		ask = newPrompter(o.In, &printer{w: &errwriter.Writer{W: o.Prompt}, color: o.Color})
 		defer ask.close()
 	}
 	var failed []string
@@ -110,7 +112,7 @@ func Run(ctx context.Context, o Options) error {
 			t.printf("\n")
 			t.note("This demonstration failed: %v", err)
 		}
-		if err := out.w.err; err != nil {
+		if err := out.w.Err; err != nil {
 			return fmt.Errorf("writing the tour: %w", err)
 		}
 		if ctx.Err() != nil {
@@ -123,12 +125,12 @@ func Run(ctx context.Context, o Options) error {
 			}
 			if quit {
 				t.printf("\nStopped after step %d of %d. To go on from there: gsysint-demo walkthrough --step %d\n", n, len(steps), n+1)
-				return out.w.err
+				return out.w.Err
 			}
 		}
 	}
 	t.printf("\nThat was the whole tour. Every goroutine it parked has been released.\n")
-	if err := out.w.err; err != nil {
+	if err := out.w.Err; err != nil {
 		return fmt.Errorf("writing the tour: %w", err)
 	}
 	if len(failed) > 0 {
@@ -179,7 +181,7 @@ func (t *tour) step(ctx context.Context, n int) error {
 // printer writes the tour, with ANSI bold titles and dim notes when color
 // is set.
 type printer struct {
-	w     *stickyWriter
+	w     *errwriter.Writer
 	color bool
 }
 
@@ -223,22 +225,6 @@ func (p *printer) indent(text string) {
 
 // command prints a command line as if typed at a shell prompt.
 func (p *printer) command(line string) { p.printf("    $ %s\n", line) }
-
-// stickyWriter remembers the first write error, so that the tour can be
-// written with fmt.Fprintf and checked once per step.
-type stickyWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (s *stickyWriter) Write(b []byte) (int, error) {
-	if s.err != nil {
-		return 0, s.err
-	}
-	n, err := s.w.Write(b)
-	s.err = err
-	return n, err
-}
 
 // PromptText is what the tour asks between steps when it pauses.
 const PromptText = "Enter to continue, q to quit"

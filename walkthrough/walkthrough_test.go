@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"gsysint-demo/internal/errwriter"
 )
 
 // The end-to-end tests run gsysint-demo walkthrough as a user would: the
@@ -324,7 +326,7 @@ func TestPrompter(t *testing.T) {
 		{"", []bool{true}},
 	} {
 		var out bytes.Buffer
-		p := newPrompter(strings.NewReader(tc.in), &printer{w: &stickyWriter{w: &out}})
+		p := newPrompter(strings.NewReader(tc.in), &printer{w: &errwriter.Writer{W: &out}})
 		for i, want := range tc.quits {
 			quit, err := p.next(context.Background())
 			if err != nil || quit != want {
@@ -342,7 +344,7 @@ func TestPrompter(t *testing.T) {
 	defer w.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	p := newPrompter(r, &printer{w: &stickyWriter{w: io.Discard}})
+	p := newPrompter(r, &printer{w: &errwriter.Writer{W: io.Discard}})
 	defer p.close()
 	if quit, err := p.next(ctx); !quit || !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: quit %v, error %v; want true, context.Canceled", quit, err)
