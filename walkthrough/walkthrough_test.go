@@ -218,8 +218,12 @@ func TestInteractive(t *testing.T) {
 	mustContain(t, "stdout", r.stdout, "Stopped after step 3 of 10. To go on from there: gsysint-demo walkthrough --step 4")
 	mustNotContain(t, "output", r.stdout+r.stderr, "\033[")
 
-	// Without --pause, a pipe on stdin does not make it interactive.
-	r = run(t, "q\n", nil, "walkthrough", "--step", "10")
+	// Without --pause, a pipe on stdin does not make it interactive. (From
+	// step 9: the last step asks nothing either way.)
+	r = run(t, "q\n", nil, "walkthrough", "--step", "9")
+	if r.code != 0 || !strings.Contains(r.stdout, "That was the whole tour") {
+		t.Errorf("without --pause: exit status %d, want 0 and the whole tour from step 9:\n%s", r.code, r.stdout)
+	}
 	mustNotContain(t, "stderr", r.stderr, PromptText)
 	// The end of the input ends the tour like q.
 	r = run(t, "", nil, "walkthrough", "--pause", "--step", "9")
