@@ -7,11 +7,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"gsysint-demo/tracing"
-)
 
-// parkFuncPrefix marks the block events of goroutines that park parked:
-// their block stacks start at this function.
-const parkFuncPrefix = "gsysint-demo/park.(*waiter).park"
+	"gsysint-demo/park"
+)
 
 func traceCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -34,7 +32,7 @@ func traceCommand(e *env) *cli.Command {
 			if top == 0 {
 				return usagef("trace: --top 0: want a positive number of stacks, or negative for all")
 			}
-			s, err := tracing.SummarizeFile(path, tracing.Options{Top: top, MarkFuncPrefix: parkFuncPrefix})
+			s, err := tracing.SummarizeFile(path, tracing.Options{Top: top, MarkFuncPrefix: park.WaiterFunc})
 			if err != nil {
 				return usagef("trace: %s is not a readable execution trace: %v", path, err)
 			}

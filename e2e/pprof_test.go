@@ -7,11 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// waiterFrame is the parked goroutines' own frame, which go tool pprof -top
-// must show.
-const waiterFrame = "gsysint-demo/park.(*waiter).park"
+	"gsysint-demo/park"
+)
 
 // writeProtobuf runs park --debug 0 --dumps 1 with extra args and returns
 // the path of the profile it wrote to stdout.
@@ -41,9 +39,9 @@ func wantTop(t *testing.T, r result, parked int) {
 	if !strings.Contains(r.stdout, "Type: goroutine") {
 		t.Errorf("-top output lacks Type: goroutine:\n%v", r)
 	}
-	re := regexp.MustCompile(`(?m)^\s*\d+\s+\S+%\s+\S+%\s+` + strconv.Itoa(parked) + `\s+\S+%\s+` + regexp.QuoteMeta(waiterFrame) + `$`)
+	re := regexp.MustCompile(`(?m)^\s*\d+\s+\S+%\s+\S+%\s+` + strconv.Itoa(parked) + `\s+\S+%\s+` + regexp.QuoteMeta(park.WaiterFunc) + `$`)
 	if !re.MatchString(r.stdout) {
-		t.Errorf("-top output lacks a row with cum %d for %s:\n%v", parked, waiterFrame, r)
+		t.Errorf("-top output lacks a row with cum %d for %s:\n%v", parked, park.WaiterFunc, r)
 	}
 }
 

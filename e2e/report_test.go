@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"gsysint-demo/dump"
@@ -113,17 +112,18 @@ func TestReportBadInput(t *testing.T) {
 	if err := os.WriteFile(text, []byte("hello\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{
-		{"report", text},
-		{"report", filepath.Join(dir, "missing")},
-		{"report", "--match", "(", text},
-		{"report", "--top", "-1", text},
-		{"report", text, text},
+	for _, c := range []struct {
+		args []string
+		name string // what the line must name
+	}{
+		{[]string{"report", text}, text},
+		{[]string{"report", filepath.Join(dir, "missing")}, "missing"},
+		{[]string{"report", "--match", "(", text}, `"("`},
+		{[]string{"report", "--top", "-1", text}, "-1"},
+		{[]string{"report", text, text}, "2 arguments"},
 	} {
-		r := gsys(t, args...)
+		r := gsys(t, c.args...)
 		wantExit(t, r, 2)
-		if lines := r.stderrLines(); len(lines) != 1 {
-			t.Errorf("%s: %d stderr lines, want 1:\n%v", strings.Join(args, " "), len(lines), r)
-		}
+		wantOneLine(t, r, c.name)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -76,7 +77,7 @@ func TestSignalBetweenDumps(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit status %d after %s, want 0; stderr:\n%s", code, s.name, strings.Join(stderr, "\n"))
 			}
-			if !contains(stderr, "interrupted") {
+			if !slices.Contains(stderr, "interrupted") {
 				t.Errorf("no \"interrupted\" line:\n%s", strings.Join(stderr, "\n"))
 			}
 			if n := released(t, stderr); n != 3 {

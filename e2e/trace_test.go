@@ -9,6 +9,8 @@ import (
 
 	"gsysint-demo/linked"
 	"gsysint-demo/tracing"
+
+	"gsysint-demo/park"
 )
 
 // traceRun parks 3 goroutines under --trace with traceReason (and the
@@ -33,7 +35,7 @@ func traceRun(t *testing.T, traceReason string, custom bool, extra ...string) {
 		t.Fatalf("trace: reason %q: %+v, want 3 transitions of 3 goroutines parked by park", traceReason, reason)
 	}
 	for _, st := range reason.Stacks {
-		if st.Ours && st.First.Func != "gsysint-demo/park.(*waiter).park" {
+		if st.Ours && st.First.Func != park.WaiterFunc {
 			t.Errorf("trace: block stack starts at %q, want the parking function", st.First.Func)
 		}
 	}
@@ -86,8 +88,6 @@ func TestTraceBadFile(t *testing.T) {
 	for _, f := range []string{cut, filepath.Join(dir, "goroutine-0001.txt"), filepath.Join(dir, "missing.out")} {
 		r := gsys(t, "trace", f)
 		wantExit(t, r, 2)
-		if lines := r.stderrLines(); len(lines) != 1 || !strings.Contains(lines[0], f) {
-			t.Errorf("trace %s: stderr %q, want one line naming the file", f, lines)
-		}
+		wantOneLine(t, r, f)
 	}
 }

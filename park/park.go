@@ -333,6 +333,11 @@ type waiter struct {
 	g     atomic.Pointer[linked.G]
 }
 
+// WaiterFunc is the function every parked goroutine sits in, as stacks,
+// profiles and traces name it: the first frame of its dumped stack and of
+// its trace block event, and the mark of the goroutines park parked.
+const WaiterFunc = "gsysint-demo/park.(*waiter).park"
+
 // park is the body of a parked goroutine: goparkunlock is called from
 // here, so traceskip 2 starts the block event's stack at this function.
 //

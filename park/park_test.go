@@ -58,7 +58,7 @@ func settle(t *testing.T, base int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		ours := strings.Count(allStacks(), "gsysint-demo/park.(*waiter).park(")
+		ours := strings.Count(allStacks(), WaiterFunc+"(")
 		n := runtime.NumGoroutine()
 		if ours == 0 && n <= base {
 			return

@@ -22,10 +22,6 @@ import (
 	"gsysint-demo/tracing"
 )
 
-// parkFunc is the function every goroutine park parks sits in: the first
-// frame of its stack in dumps, and of its block events in traces.
-const parkFunc = "gsysint-demo/park.(*waiter).park"
-
 // errSkipped is returned by a demonstration that could not run here and
 // said why; the step then has nothing to notice, and has not failed.
 var errSkipped = errors.New("skipped")
@@ -189,29 +185,30 @@ func withParked(ctx context.Context, opts []park.Option, groups []park.Group, du
 
 // ourRecords returns the records of text (blocks separated by blank lines:
 // goroutines in debug=2 text, stacks in debug=1 text) that have a frame in
-// parkFunc.
+// park.WaiterFunc.
 func ourRecords(text string) []string {
 	var out []string
 	for _, rec := range strings.Split(strings.TrimSpace(text), "\n\n") {
-		if strings.Contains(rec, parkFunc) {
+		if strings.Contains(rec, park.WaiterFunc) {
 			out = append(out, rec)
 		}
 	}
 	return out
 }
 
-// showOurGoroutines writes the debug=2 dump (runtime.Stack, all goroutines)
-// and prints the goroutines park parked.
-func showOurGoroutines(t *tour, profileName string) error {
+// showOurGoroutines writes a text profile (debug=2: one block per
+// goroutine, from runtime.Stack; debug=1: one record per stack) and prints
+// the blocks of the goroutines park parked.
+func showOurGoroutines(t *tour, profileName string, debug int) error {
 	var buf bytes.Buffer
-	st, err := dump.Write(&buf, profileName, 2)
+	st, err := dump.Write(&buf, profileName, debug)
 	if err != nil {
 		return err
 	}
-	t.note("%s profile, debug=2: %d goroutines, %d bytes; the parked ones:", profileName, st.Goroutines, st.Bytes)
+	t.note("%s profile, debug=%d: %d goroutines, %d bytes; what park parked:", profileName, debug, st.Goroutines, st.Bytes)
 	recs := ourRecords(buf.String())
 	if len(recs) == 0 {
-		return fmt.Errorf("no goroutine in %s in the dump", parkFunc)
+		return fmt.Errorf("nothing in %s in the %s profile, debug=%d", park.WaiterFunc, profileName, debug)
 	}
 	for _, rec := range recs {
 		t.indent(rec)
@@ -222,7 +219,7 @@ func showOurGoroutines(t *tour, profileName string) error {
 func liveParkRuntimeReason(ctx context.Context, t *tour) error {
 	r, err := withParked(ctx, nil, []park.Group{{Reason: "chan receive", Count: 1}}, func(parked []park.Parked) error {
 		t.note("parked %v", parked[0])
-		return showOurGoroutines(t, "goroutine")
+		return showOurGoroutines(t, "goroutine", 2)
 	})
 	if err != nil {
 		return err
@@ -237,7 +234,7 @@ func liveCustomReason(ctx context.Context, t *tour) error {
 		slot = parked[0].Wait.Index
 		t.note("parked %v", parked[0])
 		t.note("slot %d of runtime.waitReasonStrings now reads %q", slot, linked.WaitText(linked.WaitReason(slot)))
-		return showOurGoroutines(t, "goroutine")
+		return showOurGoroutines(t, "goroutine", 2)
 	})
 	if err != nil {
 		return err
@@ -250,18 +247,8 @@ func liveLabels(ctx context.Context, t *tour) error {
 	group := park.Group{Reason: "waiting for godot", Count: 1, Labels: map[string]string{"step": "7"}}
 	_, err := withParked(ctx, nil, []park.Group{group}, func(parked []park.Parked) error {
 		t.note("parked %v, labels %s", parked[0], labelList(parked[0].Labels))
-		var text bytes.Buffer
-		st, err := dump.Write(&text, "goroutine", 1)
-		if err != nil {
+		if err := showOurGoroutines(t, "goroutine", 1); err != nil {
 			return err
-		}
-		t.note("goroutine profile, debug=1: %d goroutines; the record of the parked one:", st.Goroutines)
-		recs := ourRecords(text.String())
-		if len(recs) == 0 {
-			return fmt.Errorf("no stack in %s in the debug=1 profile", parkFunc)
-		}
-		for _, rec := range recs {
-			t.indent(rec)
 		}
 
 		var pb bytes.Buffer
@@ -324,20 +311,18 @@ func liveTrace(ctx context.Context, t *tour) error {
 		t.note("tracing to a file, then parked %v", parked[0])
 		return nil
 	})
-	if rec != nil {
-		if err != nil {
-			rec.Abort()
-			return err
-		}
-		if err := rec.Stop(); err != nil {
-			return err
-		}
+	if rec == nil { // the hook runs before any goroutine starts
+		return fmt.Errorf("the trace did not start: %v", err)
 	}
+	defer rec.Abort() // after Stop, nothing to do
 	if err != nil {
 		return err
 	}
+	if err := rec.Stop(); err != nil {
+		return err
+	}
 	t.note("released %s, then stopped the trace", goroutines(r.Released))
-	s, err := tracing.SummarizeFile(path, tracing.Options{MarkFuncPrefix: parkFunc})
+	s, err := tracing.SummarizeFile(path, tracing.Options{MarkFuncPrefix: park.WaiterFunc})
 	if err != nil {
 		return err
 	}
@@ -373,7 +358,7 @@ func liveLeak(ctx context.Context, t *tour) error {
 	}
 	r, err := withParked(ctx, nil, []park.Group{{Reason: "chan receive", Count: 1}}, func(parked []park.Parked) error {
 		t.note("parked %v", parked[0])
-		return showOurGoroutines(t, "goroutineleak")
+		return showOurGoroutines(t, "goroutineleak", 2)
 	})
 	if err != nil {
 		return err
@@ -384,9 +369,9 @@ func liveLeak(ctx context.Context, t *tour) error {
 		return err
 	}
 	left := len(ourRecords(after.String()))
-	t.note("goroutines left in %s after the release: %d", parkFunc, left)
+	t.note("goroutines left in %s after the release: %d", park.WaiterFunc, left)
 	if left != 0 {
-		return fmt.Errorf("%d goroutines still in %s after the release", left, parkFunc)
+		return fmt.Errorf("%d goroutines still in %s after the release", left, park.WaiterFunc)
 	}
 	return nil
 }
