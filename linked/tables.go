@@ -29,10 +29,10 @@ var traceBlockReasonStrings [traceReasonCount]string
 const stringSize = unsafe.Sizeof("")
 
 var (
-	checkMu    sync.Mutex
-	tablesOnce sync.Once
-	tablesErr  error // a mismatch of the tables does not go away
-	gCheckedOK bool
+	checkMu       sync.Mutex
+	tablesChecked bool
+	tablesErr     error // a mismatch of the tables does not go away
+	gCheckedOK    bool
 )
 
 // Check verifies that the running runtime matches the vetted catalog: the
@@ -42,7 +42,9 @@ var (
 func Check() error {
 	checkMu.Lock()
 	defer checkMu.Unlock()
-	tablesOnce.Do(func() { tablesErr = CheckTables() })
+	if !tablesChecked {
+		tablesErr, tablesChecked = CheckTables(), true
+	}
 	if tablesErr != nil {
 		return tablesErr
 	}
@@ -140,7 +142,7 @@ type stringHeader struct {
 // reachable from the table itself.
 func storeString(dst *string, s string) (old string) {
 	s = s[:min(len(s), MaxCustomText)]
-	padded := make([]byte, max(MaxCustomText, len(*dst)))
+	padded := make([]byte, MaxCustomText) // as long as any text a table holds
 	copy(padded, s)
 	h := (*stringHeader)(unsafe.Pointer(dst))
 	Lock(&tableLock)

@@ -136,13 +136,6 @@ type Parker struct {
 	groups []*group
 }
 
-// lent is a borrowed slot: the runtime's text it held, and how many groups use it.
-type lent struct {
-	slot  int
-	saved string
-	users int
-}
-
 // New checks that the running runtime matches the vetted catalog (tables
 // and g layout) and returns a Parker.
 func New(opts ...Option) (*Parker, error) {
@@ -158,7 +151,8 @@ func New(opts ...Option) (*Parker, error) {
 
 // Resolve says how Park would park the groups, all together, without
 // parking anything: it returns an error for a refused reason or for more
-// custom texts than borrowable slots, given what p has parked already.
+// custom texts than borrowable slots, given the slots already lent to
+// custom texts by every Parker of the process.
 func (p *Parker) Resolve(groups ...Group) ([]Parked, error) {
 	tables.Lock()
 	defer tables.Unlock()
@@ -210,7 +204,7 @@ func (p *Parker) Park(ctx context.Context, groups ...Group) ([]Parked, error) {
 	for i, gr := range batch {
 		out[i] = gr.parked
 		if err := p.start(ctx, gr); err != nil {
-			out[i].Count = int(gr.started.Load())
+			out[i].Count = len(gr.waiters)
 			return out[:i+1], err
 		}
 	}
@@ -233,6 +227,7 @@ func (p *Parker) start(ctx context.Context, gr *group) error {
 	// Goroutines inherit the labels of the goroutine that starts them, so
 	// starting them inside pprof.Do labels them all at no cost per goroutine.
 	gr.done.Add(pk.Count)
+	started := 0
 	pprof.Do(ctx, pprof.Labels(labels...), func(ctx context.Context) {
 		for i := range gr.waiters {
 			if i&0x3ff == 0 {
@@ -243,14 +238,16 @@ func (p *Parker) start(ctx context.Context, gr *group) error {
 					p.report(i, pk.Count)
 				}
 			}
-			gr.started.Add(1)
+			started++
 			go gr.waiters[i].park(wait, trace, &gr.done)
 		}
 	})
-	started := int(gr.started.Load())
+	// From here on the group is the goroutines started: Release wakes
+	// these (Park and Release hold busy, so they never overlap).
+	gr.waiters = gr.waiters[:started]
 	gr.done.Add(started - pk.Count) // the goroutines a cancellation left unstarted
 	p.report(started, pk.Count)
-	for i := range started {
+	for i := range gr.waiters {
 		gr.waiters[i].awaitParked()
 	}
 	if started < pk.Count {
@@ -280,7 +277,7 @@ func (p *Parker) Release() Released {
 	for _, gr := range groups {
 		// The woken goroutines write gr.done, which may share a cache line
 		// with gr.waiters: read the slice once, not once a wake-up.
-		ws := gr.waiters[:gr.started.Load()]
+		ws := gr.waiters
 		for i := range ws {
 			switch ws[i].wake() {
 			case linked.Woken:
@@ -311,7 +308,6 @@ func (p *Parker) Release() Released {
 type group struct {
 	parked  Parked
 	waiters []waiter
-	started atomic.Int64 // goroutines started, written by Park only
 	done    sync.WaitGroup
 }
 

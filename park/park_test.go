@@ -43,7 +43,7 @@ func ids(p *Parker, group int) []uint64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	gr := p.groups[group]
-	out := make([]uint64, gr.started.Load())
+	out := make([]uint64, len(gr.waiters))
 	for i := range out {
 		out[i] = gr.waiters[i].g.Load().ID()
 	}
@@ -318,7 +318,7 @@ func TestBeforeStartSeesCustomTextAndNoGoroutine(t *testing.T) {
 	var p *Parker
 	p, err := New(WithBeforeStart(func() error {
 		seen = linked.TraceText(12)
-		if n := len(p.groups); n != 1 || p.groups[0].started.Load() != 0 {
+		if n := len(p.groups); n != 1 || len(p.groups[0].waiters) != 0 {
 			return fmt.Errorf("before start: %d groups, want 1 with nothing started", n)
 		}
 		return nil

@@ -9,6 +9,13 @@ import (
 	"gsysint-demo/linked"
 )
 
+// lent is a borrowed slot: the runtime's text it held, and how many groups use it.
+type lent struct {
+	slot  int
+	saved string
+	users int
+}
+
 // tables records what parked groups do with the runtime's reason tables:
 // which runtime reasons they use and which slots are lent to which custom
 // text. The tables belong to the process, and so does this record, whatever

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"gsysint-demo/linked"
+	"gsysint-demo/dump"
 )
 
 // TestStress parks and releases 10k goroutines five times with GOGC=1,
@@ -42,23 +42,15 @@ func TestStress(t *testing.T) {
 	var wg sync.WaitGroup
 	profile := func(name string, debug int) {
 		defer wg.Done()
-		p := pprof.Lookup(name)
 		for {
 			select {
 			case <-stop:
 				return
 			default:
 			}
-			// The goroutineleak profile is walked with the world running:
-			// take it under the lock Release wakes leaked goroutines under.
-			if name == "goroutineleak" {
-				linked.LeakProfileLock.Lock()
-			}
-			err := p.WriteTo(io.Discard, debug)
-			if name == "goroutineleak" {
-				linked.LeakProfileLock.Unlock()
-			}
-			if err != nil {
+			// As the tool takes them: dump.Write takes the goroutineleak
+			// profile under the lock Release wakes leaked goroutines under.
+			if _, err := dump.Write(io.Discard, name, debug); err != nil {
 				t.Error(err)
 				return
 			}
