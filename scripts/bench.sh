@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
     --go=*) toolchains=${1#--go=} ;;
     --reps) reps=${2:?--reps wants a number}; shift ;;
     --reps=*) reps=${1#--reps=} ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown argument $1 (want --quick, --go TOOLCHAINS, --reps N)" >&2; exit 2 ;;
   esac
   shift

@@ -51,6 +51,9 @@ const (
 	wakePending
 )
 
+// waiter and its park mirror park/park.go's waiter, without labels,
+// groups or the woken state: keep the two in step, or the comparison
+// measures the difference.
 type waiter struct {
 	mu    linked.Mutex
 	state atomic.Uint32

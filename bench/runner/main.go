@@ -125,7 +125,8 @@ func (s samples) median() float64 {
 
 // row is one line of the table.
 type row struct {
-	work, n          string
+	work             string
+	n                int // goroutines
 	ours, base       samples
 	unit             string  // "s", "B", "count"
 	speedup          bool    // ratio is base/ours ("× faster"), else ours/base
@@ -236,11 +237,11 @@ func run(c *config) error {
 		N := count(n)
 		if n == c.parkN {
 			rows = append(rows,
-				&row{work: "park: wall time", n: N, ours: o.park, base: b.park, unit: "s",
+				&row{work: "park: wall time", n: n, ours: o.park, base: b.park, unit: "s",
 					target: 1.2, targetText: "≤ 1.2×"},
-				&row{work: "park: RSS growth per goroutine", n: N, ours: o.rssPerG, base: b.rssPerG, unit: "B/g",
+				&row{work: "park: RSS growth per goroutine", n: n, ours: o.rssPerG, base: b.rssPerG, unit: "B/g",
 					target: 1.05, targetText: "≤ 1.05× (≈ 2.7 KB)"},
-				&row{work: "release: wall time", n: N, ours: o.release, base: b.release, unit: "s",
+				&row{work: "release: wall time", n: n, ours: o.release, base: b.release, unit: "s",
 					target: 1.2, targetText: "≤ 1.2×"},
 			)
 		}
@@ -251,11 +252,11 @@ func run(c *config) error {
 				pprofTarget, pprofTargetText = 6, "≥ 6× faster"
 			}
 			rows = append(rows,
-				&row{work: "debug=2 dump vs one pre-sized runtime.Stack", n: N, ours: o.dump, base: b.stack, unit: "s",
+				&row{work: "debug=2 dump vs one pre-sized runtime.Stack", n: n, ours: o.dump, base: b.stack, unit: "s",
 					target: 1.15, targetText: "≤ 1.15×"},
-				&row{work: "debug=2 dump vs pprof WriteTo(w, 2)", n: N, ours: o.dump, base: b.pprof, unit: "s",
+				&row{work: "debug=2 dump vs pprof WriteTo(w, 2)", n: n, ours: o.dump, base: b.pprof, unit: "s",
 					speedup: true, target: pprofTarget, targetText: pprofTargetText},
-				&row{work: "debug=2 completeness: goroutine headers, ours vs pprof", n: N, ours: o.headers, base: b.pprofHeaders, unit: "count",
+				&row{work: "debug=2 completeness: goroutine headers, ours vs pprof", n: n, ours: o.headers, base: b.pprofHeaders, unit: "count",
 					speedup: true, note: fmt.Sprintf("pre-sized runtime.Stack: %s headers; pprof text %s (cut at 64 MiB)", format(b.stackHeaders.median(), "count"), format(b.pprofBytes.median(), "B"))},
 			)
 			extra = append(extra,
@@ -331,21 +332,21 @@ func run(c *config) error {
 			}
 			N := count(n)
 			if runPP {
-				r := &row{work: "report vs pp (default flags)", n: N, ours: ours, base: pp, unit: "s", speedup: true}
+				r := &row{work: "report vs pp (default flags)", n: n, ours: ours, base: pp, unit: "s", speedup: true}
 				if n == 10_000 {
 					r.target, r.targetText = 20, "≥ 20× faster"
 				}
 				rows = append(rows, r)
 				if c.gsdPlain != "" {
-					rows = append(rows, &row{work: "report vs pp (default flags), plain go build", n: N, ours: plain, base: pp, unit: "s", speedup: true})
+					rows = append(rows, &row{work: "report vs pp (default flags), plain go build", n: n, ours: plain, base: pp, unit: "s", speedup: true})
 				}
 			}
-			r := &row{work: "report vs pp -aggressive", n: N, ours: ours, base: ppa, unit: "s", speedup: true}
+			r := &row{work: "report vs pp -aggressive", n: n, ours: ours, base: ppa, unit: "s", speedup: true}
 			if n == 100_000 {
 				r.target, r.targetText = 20, "≥ 20× faster"
 			}
 			rows = append(rows, r,
-				&row{work: "report: peak RSS vs input size", n: N, ours: oursRSS, base: samples{float64(st.Size())}, unit: "B",
+				&row{work: "report: peak RSS vs input size", n: n, ours: oursRSS, base: samples{float64(st.Size())}, unit: "B",
 					target: 2, targetText: "≤ 2× the input"})
 			extra = append(extra, fmt.Sprintf("report %s (%s input): ours %s; pp %s; pp -aggressive %s; ours peak RSS %s",
 				N, format(float64(st.Size()), "B"), list(ours, "s"), list(pp, "s"), list(ppa, "s"), list(oursRSS, "B")))
@@ -353,32 +354,34 @@ func run(c *config) error {
 				extra = append(extra, fmt.Sprintf("report %s, plain go build: %s; peak RSS %s", N, list(plain, "s"), list(plainRSS, "B")))
 			}
 		}
-		idle := samples{}
-		for range 3 {
-			rss, err := peakRSS(c.gsd, "version")
+	}
+
+	// The floors the report rows are read against: they need no pp.
+	idle := samples{}
+	for range 3 {
+		rss, err := peakRSS(c.gsd, "version")
+		if err != nil {
+			return err
+		}
+		idle = append(idle, rss)
+	}
+	extra = append(extra, rssMethod(),
+		fmt.Sprintf("peak RSS of gsysint-demo version (the binary's floor): %s", format(idle.median(), "B")))
+	if c.deps != "" {
+		var wall, rss samples
+		for range c.reportRepsSmall {
+			w, err := timeCmd(c.deps)
 			if err != nil {
 				return err
 			}
-			idle = append(idle, rss)
-		}
-		extra = append(extra, rssMethod(),
-			fmt.Sprintf("peak RSS of gsysint-demo version (the binary's floor): %s", format(idle.median(), "B")))
-		if c.deps != "" {
-			var wall, rss samples
-			for range c.reportRepsSmall {
-				w, err := timeCmd(c.deps)
-				if err != nil {
-					return err
-				}
-				r, err := peakRSS(c.deps)
-				if err != nil {
-					return err
-				}
-				wall, rss = append(wall, w), append(rss, r)
+			r, err := peakRSS(c.deps)
+			if err != nil {
+				return err
 			}
-			extra = append(extra, fmt.Sprintf("bench/deps, a program that only links net/http/pprof, urfave/cli, google/pprof/profile and x/exp/trace, built like gsysint-demo: start to exit %s, peak RSS %s",
-				format(wall.median(), "s"), format(rss.median(), "B")))
+			wall, rss = append(wall, w), append(rss, r)
 		}
+		extra = append(extra, fmt.Sprintf("bench/deps, a program that only links net/http/pprof, urfave/cli, google/pprof/profile and x/exp/trace, built like gsysint-demo: start to exit %s, peak RSS %s",
+			format(wall.median(), "s"), format(rss.median(), "B")))
 	}
 
 	// --http debug=2.
@@ -389,7 +392,7 @@ func run(c *config) error {
 		}
 		N := count(c.httpN)
 		rows = append(rows,
-			&row{work: "--http ?debug=2 GET vs net/http/pprof", n: N, ours: o, base: b, unit: "s", speedup: true,
+			&row{work: "--http ?debug=2 GET vs net/http/pprof", n: c.httpN, ours: o, base: b, unit: "s", speedup: true,
 				target: 5, targetText: "≥ 5× faster",
 				note: fmt.Sprintf("headers ours %s, net/http/pprof %s", format(oh.median(), "count"), format(bh.median(), "count"))})
 		extra = append(extra, fmt.Sprintf("http %s: ours %s (%s); net/http/pprof %s (%s)",
@@ -424,14 +427,14 @@ func printTable(w io.Writer, label string, rows []*row, extra []string) {
 			}
 		}
 		if r.unit == "count" {
-			ratio = fmt.Sprintf("%.1f%% vs %.1f%% of N", 100*r.ours.median()/float64(r.parkedN()), 100*r.base.median()/float64(r.parkedN()))
+			ratio = fmt.Sprintf("%.1f%% vs %.1f%% of N", 100*r.ours.median()/float64(r.n), 100*r.base.median()/float64(r.n))
 		}
 		base := format(r.base.median(), r.unit)
 		if r.note != "" {
 			base += " (" + r.note + ")"
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n",
-			r.work, r.n, format(r.ours.median(), r.unit), base, ratio, r.targetText, r.met())
+			r.work, count(r.n), format(r.ours.median(), r.unit), base, ratio, r.targetText, r.met())
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Samples (each figure above is the median of these):")
@@ -439,20 +442,6 @@ func printTable(w io.Writer, label string, rows []*row, extra []string) {
 	for _, e := range extra {
 		fmt.Fprintln(w, "- "+e)
 	}
-}
-
-// parkedN reads back the count of a completeness row from its N column.
-func (r *row) parkedN() int {
-	s := r.n
-	mult := 1
-	switch {
-	case strings.HasSuffix(s, "M"):
-		s, mult = strings.TrimSuffix(s, "M"), 1_000_000
-	case strings.HasSuffix(s, "k"):
-		s, mult = strings.TrimSuffix(s, "k"), 1000
-	}
-	n, _ := strconv.Atoi(s)
-	return n * mult
 }
 
 // parkRun collects the figures of the runs of one program at one count.
@@ -646,7 +635,18 @@ func run1(name string, args []string, done func(*exec.Cmd)) (float64, error) {
 // child execs: a child's ru_maxrss is never below the runner's own (~8 MiB),
 // which hides the figures of small commands. GNU time forks, so its child
 // starts from GNU time's small memory.
-var gnuTime, _ = exec.LookPath("/usr/bin/time")
+var gnuTime = findGNUTime()
+
+// findGNUTime returns /usr/bin/time if it is GNU time (BusyBox's and the
+// BSDs' take other flags), else "".
+func findGNUTime() string {
+	const path = "/usr/bin/time"
+	out, err := exec.Command(path, "--version").CombinedOutput()
+	if err != nil || !bytes.Contains(out, []byte("GNU")) {
+		return ""
+	}
+	return path
+}
 
 // gnuTimeRSS runs a program under GNU time and returns its peak RSS in bytes.
 func gnuTimeRSS(name string, args []string) (float64, error) {
