@@ -46,6 +46,20 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// runBound is how long a run of the binary may take before it is sent
+// SIGQUIT (its goroutines then show what it was stuck on) and the test fails.
+const runBound = 3 * time.Minute
+
+// command returns bin with args, to be run within runBound.
+func command(t *testing.T, name string, args ...string) *exec.Cmd {
+	ctx, cancel := context.WithTimeout(context.Background(), runBound)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGQUIT) }
+	cmd.WaitDelay = 5 * time.Second
+	return cmd
+}
+
 type result struct {
 	stdout, stderr string
 	code           int
@@ -62,7 +76,7 @@ func run(t *testing.T, stdin string, env []string, args ...string) result {
 		t.Fatal(err)
 	}
 	tmp := t.TempDir()
-	cmd := exec.Command(bin, args...)
+	cmd := command(t, bin, args...)
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdin = strings.NewReader(stdin)
@@ -111,9 +125,6 @@ func TestNoPause(t *testing.T) {
 	t.Logf("walkthrough --no-pause took %v", r.elapsed)
 	if r.code != 0 {
 		t.Fatalf("exit status %d, want 0; stderr:\n%s\nstdout:\n%s", r.code, r.stderr, r.stdout)
-	}
-	if r.elapsed > time.Minute {
-		t.Errorf("walkthrough --no-pause took %v, want under a minute", r.elapsed)
 	}
 	for n := 1; n <= len(steps); n++ {
 		if c := strings.Count(r.stdout, stepHeader(n)); c != 1 {
@@ -239,7 +250,7 @@ func TestInterrupt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "walkthrough", "--pause", "--step", "9")
+	cmd := command(t, bin, "walkthrough", "--pause", "--step", "9")
 	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -299,7 +310,7 @@ func TestTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	onTerminal := func(stdin string, env ...string) string {
-		cmd := exec.Command(script, "-qec", bin+" walkthrough --step 9", os.DevNull)
+		cmd := command(t, script, "-qec", bin+" walkthrough --step 9", os.DevNull)
 		cmd.Env = append(append(os.Environ(), "TMPDIR="+t.TempDir()), env...)
 		cmd.Stdin = strings.NewReader(stdin)
 		out, err := cmd.CombinedOutput()
