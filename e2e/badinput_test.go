@@ -148,9 +148,9 @@ func TestBadInput(t *testing.T) {
 }
 
 // A count whose memory estimate overflows uint64 (ceil(2^64/3100)
-// goroutines at 3100 bytes each wraps to under 3 KB) passes checkMemory,
-// then make([]waiter, count) panics in park. It must be refused as bad
-// input like any other count too large for memory.
+// goroutines at 3100 bytes each would wrap to under 3 KB) is refused as bad
+// input like any other count too large for memory. (It once passed the
+// memory check, and make([]waiter, count) panicked in park.)
 func TestBadInputCountOverflowingMemoryEstimate(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -160,8 +160,8 @@ func TestBadInputCountOverflowingMemoryEstimate(t *testing.T) {
 	wantEmptyDir(t, dir)
 }
 
-// The refusal of a count whose memory estimate overflows int64 prints a
-// negative size.
+// The refusal of a count whose memory estimate overflows int64 names the
+// count and no negative size (it once printed one).
 func TestBadInputCountMaxInt(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

@@ -267,7 +267,7 @@ before it parks anything.`,
 package linked
 ...
 var _ = gsysintDemoIsNotVettedForThisGoVersionOrArch_SeeREADME`},
-			{Name: "linked/catalog_go126.go", Quoted: true, Text: `//go:build go1.26 && !go1.28
+			{Name: "linked/catalog_go126.go", Quoted: true, Text: `//go:build go1.26 && !go1.28 && linux && (amd64 || arm64)
 ...
 {1, "GC assist marking", Refused, "suspendG class: ...`},
 		},
