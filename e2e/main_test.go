@@ -218,21 +218,15 @@ func (p *proc) read(timeout <-chan time.Time) readResult {
 // submatches; it fails the test if p ends its stderr or lineBound passes first.
 func (p *proc) waitFor(re *regexp.Regexp) []string {
 	p.t.Helper()
-	timer := time.NewTimer(lineBound)
-	defer timer.Stop()
-	for {
-		switch p.read(timer.C) {
-		case endOfStderr:
-			code, state := p.reap()
-			p.t.Fatalf("%s: exited (%d, %s) before a stderr line matched %q; stderr:\n%s", strings.Join(p.cmd.Args, " "), code, state, re, p.stderr())
-		case timedOut:
-			p.quit()
-			p.t.Fatalf("%s: no stderr line matched %q within %v; stderr:\n%s", strings.Join(p.cmd.Args, " "), re, lineBound, p.stderr())
+	var m []string
+	next := len(p.seen) // lines read before the call do not count
+	p.pollUntil(fmt.Sprintf("a stderr line matched %q", re), func() bool {
+		for ; m == nil && next < len(p.seen); next++ {
+			m = re.FindStringSubmatch(p.seen[next])
 		}
-		if m := re.FindStringSubmatch(p.seen[len(p.seen)-1]); m != nil {
-			return m
-		}
-	}
+		return m != nil
+	})
+	return m
 }
 
 // signal sends sig to p.
