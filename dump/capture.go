@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"gsysint-demo/linked"
+	"gsysint-demo/internal/leaklock"
 )
 
 // Stats describes one written dump.
@@ -233,8 +233,8 @@ func Write(w io.Writer, profile string, debug int) (Stats, error) {
 		// The runtime walks this profile with the world running, and
 		// assumes no goroutine it marked leaked runs again: park readies
 		// such goroutines under the same lock.
-		linked.LeakProfileLock.Lock()
-		defer linked.LeakProfileLock.Unlock()
+		leaklock.Mu.Lock()
+		defer leaklock.Mu.Unlock()
 	}
 	err := p.WriteTo(cw, debug)
 	st := Stats{Bytes: cw.n, Elapsed: time.Since(start)}

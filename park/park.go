@@ -28,9 +28,9 @@
 // waiting for it and does not park at all. Nothing sleeps.
 //
 // Release readies every goroutine, including those the goroutineleak
-// profile declared leaked, and waits for them to return. It holds
-// linked.LeakProfileLock while it wakes them: take the goroutineleak
-// profile under that lock too (dump.Write does).
+// profile declared leaked, and waits for them to return. It holds the lock
+// dump.Write takes the goroutineleak profile under while it wakes them:
+// take that profile through dump.Write, not with pprof directly.
 //
 // The reason tables are process-wide: all Parkers of a process share the
 // record of which slots are lent to which text. Do not park inside a
@@ -49,6 +49,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"gsysint-demo/internal/leaklock"
 	"gsysint-demo/linked"
 )
 
@@ -273,7 +274,7 @@ func (p *Parker) Release() Released {
 	p.mu.Unlock()
 
 	var r Released
-	linked.LeakProfileLock.Lock()
+	leaklock.Mu.Lock()
 	for _, gr := range groups {
 		// The woken goroutines write gr.done, which may share a cache line
 		// with gr.waiters: read the slice once, not once a wake-up.
@@ -290,7 +291,7 @@ func (p *Parker) Release() Released {
 			}
 		}
 	}
-	linked.LeakProfileLock.Unlock()
+	leaklock.Mu.Unlock()
 	if r.NotWaiting == 0 {
 		for _, gr := range groups {
 			gr.done.Wait()

@@ -36,6 +36,14 @@ if ! "$bin/staticcheck" -version 2>/dev/null | grep -q "(${staticcheck_version#v
 fi
 GOTOOLCHAIN=local GOFLAGS="$ldflags" "$bin/staticcheck" ./...
 
+# dump and tracing read and write dumps and traces without the runtime
+# bindings, so they build everywhere; this compiles their BSD and other-OS
+# files (linked builds only where it was vetted: e2e's guard test).
+step "cross-build: dump and tracing for darwin/arm64 and windows/amd64"
+for target in darwin/arm64 windows/amd64; do
+  GOOS=${target%/*} GOARCH=${target#*/} CGO_ENABLED=0 go build "$ldflags" ./dump/... ./tracing/...
+done
+
 for tc in $toolchains; do
   export GOTOOLCHAIN=$tc
   step "$(go version) (GOTOOLCHAIN=$tc)"
