@@ -19,7 +19,6 @@ import (
 
 	"gsysint-demo/dump"
 	"gsysint-demo/internal/procstat"
-	"gsysint-demo/linked"
 	"gsysint-demo/park"
 	"gsysint-demo/tracing"
 )
@@ -323,11 +322,11 @@ func classNote(pk park.Parked) string {
 		return ""
 	}
 	switch w.Class {
-	case linked.LeakCandidate:
+	case park.LeakCandidate:
 		return fmt.Sprintf("%q is a leak candidate: the goroutineleak profile marks such goroutines leaked; release restores them to waiting first", w.Text)
-	case linked.MetricSideEffect:
+	case park.MetricSideEffect:
 		return fmt.Sprintf("%q has a metric side effect: %s", w.Text, w.Note)
-	case linked.Runtime:
+	case park.Runtime:
 		return fmt.Sprintf("%q is a reason the runtime uses itself (%s): parking with it is harmless", w.Text, w.Note)
 	}
 	return ""

@@ -53,5 +53,8 @@
 
 // Nothing here is safe to call casually: parking with a reason the catalog
 // refuses, or readying a goroutine that is not waiting, crashes the runtime.
-// Package park is the safe layer on top.
+// Package park is the safe layer on top: the public library of
+// gsysint-demo is park (with the catalog view the command line shows:
+// park.Reasons, park.Check, park.Class), dump and tracing, and programs use
+// those rather than this package.
 package linked

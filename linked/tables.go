@@ -103,7 +103,7 @@ func WaitText(w WaitReason) string { return loadString(&waitReasonStrings[w]) }
 func TraceText(t TraceReason) string { return loadString(&traceBlockReasonStrings[t]) }
 
 // SetWaitText makes the runtime show text for wait reason w, from the next
-// dump on. w must be one of Vetted().BorrowableWait(), and text at most
+// dump on. w must be one of Vetted().WaitSlots, and text at most
 // MaxCustomText bytes (longer text is cut). It returns the text the slot
 // held, for restoring it.
 func SetWaitText(w WaitReason, text string) (old string) {

@@ -29,9 +29,6 @@ var (
 	pairedTrace [waitReasonCount]TraceReason
 )
 
-func synctestWait(int) bool  { return false }
-func synctestTrace(int) bool { return false }
-
 // As in g_go126.go.
 const (
 	offAtomicstatus = 0

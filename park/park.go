@@ -6,7 +6,7 @@
 // ("chan receive", "select", "sleep", …) parks with the runtime's index, so
 // every tool reports it exactly as it reports the real thing. Other text is
 // custom: it is written into a slot of the runtime's table that the runtime
-// seldom uses (see linked.Catalog), and the slot's own text is restored on
+// seldom uses (see Reasons), and the slot's own text is restored on
 // release. Reasons that would break the runtime are refused.
 //
 // Every parked goroutine carries the pprof labels reason=<text> and
@@ -36,6 +36,12 @@
 // record of which slots are lent to which text. Do not park inside a
 // testing/synctest bubble: synctest counts some reasons (sleep,
 // sync.Cond.Wait, nil-channel waits) as durably blocked and others not.
+//
+// park, dump and tracing are gsysint-demo's public library; park is the one
+// that reaches the runtime, through package linked, which its users need not
+// import: Reasons is the catalog of reasons (text, class, note, whether a
+// slot may be borrowed), and Check the start-up check every entry point
+// runs.
 package park
 
 import (
@@ -69,7 +75,7 @@ type Reason struct {
 	Text   string // what the runtime shows
 	Index  int    // its index in the runtime's table
 	Custom bool   // Text is custom, shown through the borrowed slot Index
-	Class  linked.Class
+	Class  Class  // Borrowable for custom text
 	Note   string // why Class, for a runtime reason
 }
 
@@ -140,8 +146,8 @@ type Parker struct {
 // New checks that the running runtime matches the vetted catalog (tables
 // and g layout) and returns a Parker.
 func New(opts ...Option) (*Parker, error) {
-	if err := linked.Check(); err != nil {
-		return nil, fmt.Errorf("the runtime does not match what gsysint-demo was vetted on, so it parks nothing: %w", err)
+	if err := Check(); err != nil {
+		return nil, err
 	}
 	p := &Parker{cat: linked.Vetted()}
 	for _, o := range opts {
@@ -157,16 +163,7 @@ func New(opts ...Option) (*Parker, error) {
 func (p *Parker) Resolve(groups ...Group) ([]Parked, error) {
 	tables.Lock()
 	defer tables.Unlock()
-	plan := p.snapshot()
-	out := make([]Parked, 0, len(groups))
-	for _, g := range groups {
-		pk, err := plan.resolve(g)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, pk)
-	}
-	return out, nil
+	return p.snapshot().resolve(groups)
 }
 
 // Park starts the groups' goroutines and returns once all of them are
@@ -178,18 +175,16 @@ func (p *Parker) Park(ctx context.Context, groups ...Group) ([]Parked, error) {
 	p.busy.Lock()
 	defer p.busy.Unlock()
 	tables.Lock()
-	plan := p.snapshot()
-	var batch []*group
-	for _, g := range groups {
-		pk, err := plan.resolve(g)
-		if err != nil {
-			tables.Unlock()
-			return nil, err
-		}
-		batch = append(batch, &group{parked: pk})
+	pks, err := p.snapshot().resolve(groups)
+	if err != nil {
+		tables.Unlock()
+		return nil, err
 	}
-	for _, gr := range batch {
-		lend(gr.parked)
+	batch := make([]*group, len(pks))
+	for i, pk := range pks {
+		batch[i] = &group{parked: pk}
+		tables.wait.hold(pk.Wait)
+		tables.trace.hold(pk.Trace)
 	}
 	tables.Unlock()
 	p.mu.Lock()
@@ -299,7 +294,8 @@ func (p *Parker) Release() Released {
 	}
 	tables.Lock()
 	for _, gr := range groups {
-		giveBack(gr.parked)
+		tables.wait.release(gr.parked.Wait)
+		tables.trace.release(gr.parked.Trace)
 	}
 	tables.Unlock()
 	return r
