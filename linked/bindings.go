@@ -82,7 +82,7 @@ func ready(gp *G, traceskip int)
 
 // waitReasonString is the runtime's bounds-checked lookup in
 // waitReasonStrings: past the end it returns "unknown wait reason". It is
-// the independent witness of the table's length (see CheckTables).
+// the independent witness of the table's length (see checkTables).
 //
 // runtime/runtime2.go: func (w waitReason) String() string. Not pushed.
 //

@@ -75,11 +75,11 @@ func Wake(gp *G) WakeResult {
 // caller.
 const readySkip = 3
 
-// CheckG verifies the g offsets against witnesses that do not depend on
+// checkG verifies the g offsets against witnesses that do not depend on
 // them: the goroutine id that runtime.Stack prints, the running status of
 // the calling goroutine, and the status and wait reason of a goroutine
 // blocked in a channel receive.
-func CheckG() error {
+func checkG() error {
 	gp := Getg()
 	if got, want := gp.ID(), stackGoid(); got != want {
 		return fmt.Errorf("g offset check: goid read at offset %d is %d, runtime.Stack says goroutine %d", offGoid, got, want)
