@@ -11,7 +11,8 @@
 //   - pull: a bodyless declaration with //go:linkname local runtime.name
 //     (bindings.go, tables.go);
 //   - push: a function with a body and //go:linkname fn main.name, which
-//     gives a bodyless declaration in package main its body (export.go);
+//     gives a bodyless declaration in package main its body (subpackage
+//     push, which only the tool's main imports);
 //   - assembly: a TEXT symbol whose body JMPs to a runtime assembly
 //     function (nanotime_*.s), and getg read from TLS or the g register.
 //
