@@ -159,7 +159,9 @@ func New(opts ...Option) (*Parker, error) {
 // Resolve says how Park would park the groups, all together, without
 // parking anything: it returns an error for a refused reason or for more
 // custom texts than borrowable slots, given the slots already lent to
-// custom texts by every Parker of the process.
+// custom texts by every Parker of the process. The runtime reasons of all
+// the groups are settled first, and custom texts then take the slots none
+// of them uses, so the order of the groups does not decide what is refused.
 func (p *Parker) Resolve(groups ...Group) ([]Parked, error) {
 	tables.Lock()
 	defer tables.Unlock()
