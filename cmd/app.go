@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 )
@@ -21,6 +23,9 @@ const (
 	exitOK      = 0
 	exitFailure = 1 // the work failed
 	exitUsage   = 2 // bad input: nothing was done
+	// exitReaderGone is what a shell reports for a process that SIGPIPE
+	// ended (128+13): park | head. Main ends the process by SIGPIPE itself.
+	exitReaderGone = 128 + int(syscall.SIGPIPE)
 )
 
 // env is what commands print to and read from.
@@ -58,7 +63,22 @@ func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)
 
 // Main runs the command line args and returns the exit status.
 func Main(args []string, build string) int {
-	return run(args, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, build: build})
+	code := run(args, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, build: build})
+	if code == exitReaderGone {
+		dieOfSIGPIPE()
+	}
+	return code
+}
+
+// dieOfSIGPIPE ends the process as a write to a closed stdout ends any Go
+// program that does not handle SIGPIPE (and yes, cat or seq): by the
+// signal, so that the shell and set -o pipefail see what they see of those.
+// park has released everything and written its files by now.
+func dieOfSIGPIPE() {
+	signal.Reset(syscall.SIGPIPE)
+	// The runtime raises SIGPIPE for a write to fd 1 that fails with EPIPE.
+	os.Stdout.Write([]byte{'\n'})
+	syscall.Kill(os.Getpid(), syscall.SIGPIPE)
 }
 
 func run(args []string, e *env) int {
@@ -69,6 +89,8 @@ func run(args []string, e *env) int {
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.Is(err, errReaderGone):
+		return exitReaderGone
 	case errors.As(err, &status):
 		return int(status)
 	case errors.As(err, &usage):
