@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 
@@ -139,15 +140,65 @@ func commandNames(e *env) []string {
 	return names
 }
 
-// onUsageError turns a flag parsing error into one line and exit status 2.
-// The flag package's own text names the flag and the value
-// (invalid value "abc" for flag -count: ...).
+// onUsageError turns a flag parsing error into one line and exit status 2,
+// with the hint the project's own checks give. The flag package says
+//
+//	invalid value "5" for flag -interval: parse error
+//	flag provided but not defined: -bogus
+//	flag needs an argument: -n
+//	invalid boolean value "maybe" for -summary: parse error
 func onUsageError(c *cli.Context, err error, _ bool) error {
 	msg := err.Error()
-	if name := c.Command.Name; name != "" {
-		msg = name + ": " + msg
+	prefix, help := "", "gsysint-demo --help"
+	if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
+		prefix, help = c.Command.Name+": ", "gsysint-demo "+c.Command.Name+" --help"
 	}
-	return &usageError{msg}
+	var flags []cli.Flag
+	if c.Command != nil {
+		flags = c.Command.Flags
+	}
+	if len(flags) == 0 {
+		flags = c.App.Flags
+	}
+	if m := invalidValueRE.FindStringSubmatch(msg); m != nil {
+		msg = fmt.Sprintf("%s %q: %s", dashes(m[2]), m[1], wantFor(flags, m[2]))
+	} else if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		msg = fmt.Sprintf("unknown flag %s: see %s", dashes(name), help)
+	} else if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		msg = fmt.Sprintf("%s needs a value: %s", dashes(name), wantFor(flags, name))
+	}
+	return &usageError{prefix + msg}
+}
+
+var invalidValueRE = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-(\S+): `)
+
+// dashes writes a flag name as help shows it: -n, --count.
+func dashes(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// wantFor says what flag name takes, from its type.
+func wantFor(flags []cli.Flag, name string) string {
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n != name {
+				continue
+			}
+			switch f.(type) {
+			case *cli.DurationFlag:
+				return "want a duration with a unit, such as 500ms, 2s or 1m"
+			case *cli.IntFlag:
+				return "want a whole number"
+			case *cli.BoolFlag:
+				return "want true or false (or the flag alone)"
+			}
+			return "want a value"
+		}
+	}
+	return "want a value"
 }
 
 // flagsFirst moves a command's flags in front of its arguments, so that

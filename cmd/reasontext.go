@@ -53,6 +53,11 @@ func traceReasonText(arg string, given bool) (string, error) {
 	if isRuntimeText(arg, table) {
 		return arg, nil
 	}
+	wait := linked.Vetted().Wait
+	if isRuntimeText(arg, wait) {
+		w, _ := linked.Vetted().WaitIndex(arg)
+		return "", usagef("park: --trace-reason %q is the runtime's wait reason %d, not a trace block reason: give it as --reason (its trace reason then follows), or pick a trace reason from gsysint-demo reasons", arg, w)
+	}
 	return arg, checkCustom("--trace-reason", arg, table)
 }
 
