@@ -45,8 +45,10 @@ type parkRun struct {
 
 func runPark(e *env, o *parkOptions) (err error) {
 	// A closed stdout is an error from the write, not a SIGPIPE that kills
-	// the process before it releases (see errReaderGone).
-	signal.Ignore(syscall.SIGPIPE)
+	// the process before it releases (see errReaderGone). (Notify, not
+	// Ignore: signal.Reset does not undo Ignore, and dieOfSIGPIPE needs
+	// the runtime's own handling back.)
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	sig, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
 	defer onQuitRemoveTemps()()
