@@ -74,15 +74,25 @@ func TestClosedStdout(t *testing.T) {
 }
 
 // TestStopWhileStdoutStalls stops park while its stdout is a pipe nobody
-// reads (park | sleep 25): it releases within a bounded time anyway.
+// reads (park | sleep 25): it releases within a bounded time anyway. With
+// the goroutineleak profile, the release needs the lock the profile is
+// taken under, which the dump must not hold while it writes.
 func TestStopWhileStdoutStalls(t *testing.T) {
 	t.Parallel()
 	for _, s := range []struct {
 		name string
 		sig  os.Signal
-	}{{"SIGINT", os.Interrupt}, {"SIGTERM", syscall.SIGTERM}} {
+		args []string
+	}{
+		{"SIGINT", os.Interrupt, nil},
+		{"SIGTERM", syscall.SIGTERM, nil},
+		{"goroutineleak SIGTERM", syscall.SIGTERM, []string{"--profile", "goroutineleak", "-r", "chan receive"}},
+	} {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
+			if len(s.args) > 0 && !hasLeakProfile(t) {
+				t.Skip("this binary has no goroutineleak profile")
+			}
 			r, w, err := os.Pipe()
 			if err != nil {
 				t.Fatal(err)
@@ -90,7 +100,7 @@ func TestStopWhileStdoutStalls(t *testing.T) {
 			defer r.Close()
 			// 20k goroutines make a dump of megabytes: far more than a
 			// pipe holds.
-			p := start(t, w, "park", "-n", "20000", "--dumps", "0", "--interval", "10ms")
+			p := start(t, w, append([]string{"park", "-n", "20000", "--dumps", "0", "--interval", "10ms"}, s.args...)...)
 			w.Close()
 			p.waitFor(regexp.MustCompile(`^parking took `))
 			p.signal(s.sig)
@@ -109,9 +119,10 @@ func TestStopWhileStdoutStalls(t *testing.T) {
 }
 
 // TestStopWhileHTTPClientStalls: an HTTP client takes the first bytes of a
-// goroutineleak?debug=2 dump, then reads no more. SIGINT still releases
-// (the leaked goroutines are readied under the leak profile's lock, which
-// the dump must not hold while it writes).
+// goroutineleak?debug=2 dump, then reads no more. SIGINT still releases,
+// within a bounded time: the server closes a client that stalls, and the
+// leaked goroutines are readied under the leak profile's lock, which the
+// dump does not hold while it writes.
 func TestStopWhileHTTPClientStalls(t *testing.T) {
 	t.Parallel()
 	if !hasLeakProfile(t) {
