@@ -215,6 +215,11 @@ func (r *parkRun) dump(n int) (stop bool, err error) {
 	return false, nil
 }
 
+// leakTextCutOff is where runtime/pprof stops the debug=2 text of the
+// goroutineleak profile: it doubles a buffer from 1 MiB and writes what fits
+// in 64 MiB (writeGoroutineStacks in runtime/pprof/pprof.go).
+const leakTextCutOff = 64 << 20
+
 // written is a dump written by writeDump.
 type written struct {
 	st   dump.Stats
@@ -260,6 +265,9 @@ func (r *parkRun) report(n int, d *written) error {
 	}
 	fmt.Fprintf(e.stderr, "dump %d: %s debug=%d, %d goroutines, %s in %v%s\n",
 		n, o.profile, o.debug, d.st.Goroutines, formatBytes(d.st.Bytes), d.st.Elapsed.Round(time.Microsecond), where)
+	if o.profile == "goroutineleak" && o.debug == 2 && d.st.Bytes == leakTextCutOff {
+		fmt.Fprintf(e.stderr, "  note: runtime/pprof cuts the goroutineleak profile's debug=2 text off at %s, without a word: this dump is incomplete (--profile goroutine --debug 2 is complete at any size)\n", formatBytes(leakTextCutOff))
+	}
 	if !o.summary {
 		return nil
 	}
