@@ -90,9 +90,9 @@ func TestBadInput(t *testing.T) {
 		{name: "forged wait age", args: []string{"-r", "godot, 5 minutes"}, names: []string{`"godot, 5 minutes"`, "minutes"}},
 		{name: "forged state", args: []string{"-r", "running"}, names: []string{`"running"`, "state"}},
 		{name: "forged labels", args: []string{"-r", "godot] {job: w7"}, names: []string{"labels"}},
-		{name: "zero-width space", args: []string{"-r", "go​dot"}, names: []string{"U+200B"}},
-		{name: "bidi override", args: []string{"-r", "godot‮"}, names: []string{"U+202E"}},
-		{name: "bidi in trace reason", args: []string{"--trace-reason", "godot⁧"}, names: []string{"--trace-reason", "U+2067"}},
+		{name: "zero-width space", args: []string{"-r", "go\u200bdot"}, names: []string{"U+200B"}},
+		{name: "bidi override", args: []string{"-r", "godot\u202e"}, names: []string{"U+202E"}},
+		{name: "bidi in trace reason", args: []string{"--trace-reason", "godot\u2067"}, names: []string{"--trace-reason", "U+2067"}},
 		// Output paths, checked before anything starts.
 		{name: "trace is a directory", args: []string{"--trace", os.TempDir()}, names: []string{os.TempDir(), "is a directory"}},
 		{name: "trace through a regular file", args: []string{"--trace", filepath.Join(notDir, "x.trace")}, names: []string{"x.trace", "not a directory"}},
