@@ -25,14 +25,17 @@ type atomicFile struct {
 }
 
 func createAtomic(path string) (*atomicFile, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	var f *os.File
+	err := temps.create(func() (string, error) {
+		var err error
+		f, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+		if err != nil {
+			return "", err
+		}
+		return f.Name(), nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	if !temps.add(f.Name()) {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, errors.New("exiting: no new files")
 	}
 	return &atomicFile{File: f, path: path}, nil
 }
@@ -88,16 +91,24 @@ type tempFiles struct {
 	closing bool // removeAll ran: the process is about to end
 }
 
-// add records name; it returns false, and records nothing, once the
-// process is ending.
-func (t *tempFiles) add(name string) bool {
+// errEnding refuses a new temporary file once removeAll has run.
+var errEnding = errors.New("the process is ending: no new files")
+
+// create runs mk, which creates a temporary file and returns its name, and
+// records the name; mk runs under the lock removeAll takes, so no file is
+// created after removeAll or left unrecorded when it runs.
+func (t *tempFiles) create(mk func() (string, error)) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closing {
-		return false
+		return errEnding
+	}
+	name, err := mk()
+	if err != nil {
+		return err
 	}
 	t.names[name] = true
-	return true
+	return nil
 }
 
 func (t *tempFiles) remove(name string) {

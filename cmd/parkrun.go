@@ -100,12 +100,13 @@ func (r *parkRun) startTrace() error {
 	if r.o.trace == "" {
 		return nil
 	}
-	var err error
-	if r.rec, err = tracing.Start(r.o.trace); err != nil {
-		return err
-	}
-	temps.add(r.rec.TempName())
-	return nil
+	return temps.create(func() (string, error) {
+		var err error
+		if r.rec, err = tracing.Start(r.o.trace); err != nil {
+			return "", err
+		}
+		return r.rec.TempName(), nil
+	})
 }
 
 // parkAll parks the groups and reports them; done is true if a signal
