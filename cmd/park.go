@@ -27,7 +27,10 @@ func parkCommand(e *env) *cli.Command {
 			"stdout or --out; everything else goes to stderr. SIGINT, SIGTERM or SIGHUP releases and\n" +
 			"exits 0; a closed stdout (park | head) releases, then ends the process by SIGPIPE.\n\n" +
 			"A reason is a runtime reason's text or its INDEX as gsysint-demo reasons lists it, or\n" +
-			"custom text. Spaces around -r, --trace-reason and --label values are trimmed.\n\n" +
+			"custom text. Spaces around -r, --trace-reason and --label values are trimmed. Refused:\n" +
+			"text that is a slip for a runtime reason (\"Chan Receive\": did you mean ...?), and custom\n" +
+			"text a reader of the dump would misread: a state (running), what the runtime appends to a\n" +
+			"reason (\"(leaked)\", \", 5 minutes\"), [ ] { }, invisible characters.\n\n" +
 			"   gsysint-demo park --reason \"waiting for godot\"\n" +
 			"   gsysint-demo park -r \"chan receive\" -r select -n 2 --summary\n" +
 			"   gsysint-demo park --debug 0 --dumps 1 > g.pb.gz && go tool pprof -top g.pb.gz\n" +

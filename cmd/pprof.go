@@ -63,6 +63,9 @@ func runPprof(e *env, args []string) error {
 	if !hasPprofOutput(args) {
 		return usagef("pprof: want an output flag, e.g. -top, -tags, -traces or -http=127.0.0.1:0: stdin holds the profile, so go tool pprof's interactive prompt would have nothing to read")
 	}
+	if isTerminal(e.stdin) {
+		return usagef("pprof: stdin is a terminal: want a profile piped or redirected in, e.g. gsysint-demo park --debug 0 --dumps 1 | gsysint-demo pprof -top")
+	}
 	goTool, err := goCommand()
 	if err != nil {
 		return err

@@ -245,6 +245,28 @@ func TestTraceOnFullDisk(t *testing.T) {
 	wantEmptyDir(t, dir)
 }
 
+// TestReadOnlyPlace: --out and --trace on a read-only file system (which
+// stops root too) are refused before anything starts.
+func TestReadOnlyPlace(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a read-only tmpfs (needs root; the read-only directory case of TestBadInput covers others): %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", dir, err, out)
+		}
+	})
+	trace := filepath.Join(dir, "run.trace")
+	r := gsys(t, "park", "--trace", trace)
+	wantExit(t, r, 2)
+	wantOneLine(t, r, trace, "not writable", "read-only file system")
+	r = gsys(t, "park", "-o", dir)
+	wantExit(t, r, 2)
+	wantOneLine(t, r, dir, "not writable", "read-only file system")
+}
+
 // TestMemoryLimitAS: under ulimit -v, a count that cannot be allocated is
 // refused up front as bad input, naming the limit (it was a fatal error
 // with a traceback of millions of lines).
