@@ -69,9 +69,13 @@ func profileHandler(name string) http.HandlerFunc {
 	}
 }
 
-// shutdown stops serving; it may be called more than once.
+// shutdown stops serving, within two seconds whatever the clients do: a
+// client that stops reading a response has its connection closed. It may
+// be called more than once.
 func (s *pprofServer) shutdown() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	s.srv.Shutdown(ctx)
+	if s.srv.Shutdown(ctx) != nil {
+		s.srv.Close()
+	}
 }

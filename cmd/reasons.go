@@ -51,7 +51,7 @@ func runReasons(e *env, asJSON bool) error {
 	printReasons(e, rep.Wait)
 	fmt.Fprintf(e.stdout, "\nTrace block reasons (runtime.traceBlockReasonStrings, %d entries)\n\n", len(rep.Trace))
 	printReasons(e, rep.Trace)
-	fmt.Fprintf(e.stdout, "\npark takes a reason by its text; other text is custom and borrows a \"slot\" row, in order: wait %v, trace %v.\n",
+	fmt.Fprintf(e.stdout, "\npark takes a reason by its text or its INDEX (-r 19); other text is custom and borrows a \"slot\" row, in order: wait %v, trace %v.\n",
 		cat.WaitSlots, cat.TraceSlots)
 	return nil
 }

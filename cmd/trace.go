@@ -18,7 +18,7 @@ func traceCommand(e *env) *cli.Command {
 		ArgsUsage: "FILE",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as JSON (schema: see package tracing)"},
-			&cli.IntFlag{Name: "top", Value: tracing.DefaultTop, Usage: "stacks shown per reason; negative for all"},
+			&cli.IntFlag{Name: "top", Value: tracing.DefaultTop, Usage: "`N` stacks shown per reason; negative for all"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
