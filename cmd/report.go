@@ -28,7 +28,7 @@ func reportCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as JSON (schema: see package dump)"},
 			&cli.IntFlag{Name: "top", Value: 10, Usage: "stack groups shown, largest first; 0 for all"},
 			&cli.StringFlag{Name: "match", Usage: "keep goroutines whose wait reason or any function matches this regular expression"},
-			&cli.StringFlag{Name: "html", Usage: "write the summary as one self-contained HTML page to `FILE` (- for stdout); all groups unless --top is given", TakesFile: true},
+			&cli.StringFlag{Name: "html", Usage: "write the summary as one self-contained HTML page to `FILE` (- for stdout); the 1000 largest groups unless --top is given", TakesFile: true},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 1 {
@@ -50,7 +50,10 @@ func reportCommand(e *env) *cli.Command {
 				return usagef("report: --html and --json: want one of them")
 			}
 			if html != "" && !c.IsSet("top") {
-				opt.Top = 0
+				// The page filters its groups, so it holds more than
+				// the text's 10; still bounded, as the page's size
+				// grows with its groups.
+				opt.Top = 1000
 			}
 			return runReport(e, c.Args().First(), opt, c.Bool("json"), html)
 		},
