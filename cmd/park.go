@@ -22,6 +22,7 @@ import (
 	"gsysint-demo/linked"
 	"gsysint-demo/park"
 	"gsysint-demo/tracing"
+	"gsysint-demo/web"
 )
 
 func parkCommand(e *env) *cli.Command {
@@ -225,8 +226,10 @@ func runPark(e *env, o *parkOptions) (err error) {
 	}
 
 	var srv *pprofServer
+	var live *web.Live
 	if o.http != "" {
-		if srv, err = startPprofServer(o.http); err != nil {
+		live = newLivePage(o)
+		if srv, err = startPprofServer(o.http, live); err != nil {
 			return usagef("park: --http %q: %v", o.http, err)
 		}
 		defer srv.shutdown()
@@ -287,7 +290,9 @@ func runPark(e *env, o *parkOptions) (err error) {
 		return err
 	}
 	if srv != nil {
+		live.SetParked(liveGroups(parked))
 		fmt.Fprintf(e.stderr, "serving pprof on http://%s/debug/pprof/\n", srv.addr)
+		fmt.Fprintf(e.stderr, "live page on http://%s/\n", srv.addr)
 	}
 
 	var deadline <-chan time.Time

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1100, 800),
+		chromedp.WindowSize(1280, 900),
 		chromedp.CombinedOutput(&out),
 	)
 	t.Cleanup(cancelAlloc)
@@ -135,17 +136,31 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 	return v
 }
 
-// waitUntil polls the JavaScript condition cond in the tab of ctx until it
-// holds; it fails the test, showing the page's text, if browserBound
-// passes first.
+// waitUntil evaluates the JavaScript condition cond in the tab of ctx
+// every few milliseconds until it holds; it fails the test, showing the
+// page's text, if browserBound passes first. An evaluation that fails (the
+// page is being replaced by a navigation) counts as false.
 func waitUntil(t *testing.T, ctx context.Context, cond string) {
 	t.Helper()
-	wctx, cancel := context.WithTimeout(ctx, browserBound+time.Second)
-	defer cancel()
-	if _, err := chromedp.Run(wctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(browserBound))); err != nil {
-		text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : "(no body)"`))
-		t.Fatalf("browser: not %s within %v: %v\npage text:\n%s", cond, browserBound, err, clip(text, 3000))
+	deadline := time.Now().Add(browserBound)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	var err error
+	for {
+		ectx, cancel := context.WithTimeout(ctx, browserBound)
+		var ok bool
+		ok, err = chromedp.Run(ectx, chromedp.Evaluate[bool](cond))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		<-tick.C
 	}
+	text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : "(no body)"`))
+	t.Fatalf("browser: not %s within %v (last error: %v)\npage text:\n%s", cond, browserBound, err, clip(text, 3000))
 }
 
 // screenshot saves the whole page of the tab of ctx as name (a PNG) in the
@@ -302,4 +317,84 @@ func stateOf(rows []pageState, state string) int {
 		}
 	}
 	return -1
+}
+
+var liveRE = regexp.MustCompile(`^live page on (http://\S+/)$`)
+
+// liveGroup is a row of the live page's table of parked groups.
+type liveGroup struct {
+	Reason string `json:"reason"`
+	Parked int    `json:"parked"`
+	Seen   int    `json:"seen"`
+	First  string `json:"first"` // the first goroutine's link
+}
+
+const jsLiveGroups = `Array.from(document.querySelectorAll("#groups tr.group")).map(tr => ({reason: tr.dataset.reason, parked: +tr.querySelector(".parked").textContent, seen: +tr.querySelector(".seen").textContent, first: tr.querySelector(".ids a").href}))`
+
+// TestBrowserLive loads park --http's live page into Chromium while park
+// runs: it opens on a parked goroutine at its own URL, its numbers are
+// what park parked, and the one-goroutine view shows the custom reason in
+// the debug=2 block and the label in the debug=1 and protobuf views.
+func TestBrowserLive(t *testing.T) {
+	t.Parallel()
+	const parked = 5
+	p := start(t, nil, "park", "--http", "127.0.0.1:0", "--dumps", "0", "--interval", "1h",
+		"-n", fmt.Sprint(parked), "-r", "waiting for godot", "-r", "chan receive", "--label", "job=w7")
+	base := p.waitFor(liveRE)[1]
+	ctx := newBrowser(t)
+
+	do(t, ctx, "load the live page", chromedp.Navigate(base))
+	waitUntil(t, ctx, `document.getElementById("selected") !== null`)
+	selected := eval[string](t, ctx, `document.getElementById("selected").textContent`)
+	if href := eval[string](t, ctx, `location.href`); href != base+"?g="+selected {
+		t.Errorf("the page opened at %s showing goroutine %s: want it at %s?g=%s, its own URL", href, selected, base, selected)
+	}
+	groups := eval[[]liveGroup](t, ctx, jsLiveGroups)
+	if len(groups) != 2 {
+		t.Fatalf("the page shows %d groups, want 2: %+v", len(groups), groups)
+	}
+	for i, reason := range []string{"waiting for godot", "chan receive"} {
+		if g := groups[i]; g.Reason != reason || g.Parked != parked || g.Seen != parked {
+			t.Errorf("group %d: %+v, want %q with %d parked and %d in debug=2", i, g, reason, parked, parked)
+		}
+	}
+	if groups[0].First != base+"?g="+selected {
+		t.Errorf("the page opened on goroutine %s, want the first of the first group (%s)", selected, groups[0].First)
+	}
+	text := func(id string) string {
+		return eval[string](t, ctx, `document.getElementById("`+id+`").innerText`)
+	}
+	if d2 := text("debug2"); !strings.Contains(d2, "goroutine "+selected+" [waiting for godot") {
+		t.Errorf("the debug=2 view lacks goroutine %s's header with the custom reason:\n%s", selected, d2)
+	}
+	if d1 := text("debug1"); !strings.Contains(d1, `# labels: {`) || !strings.Contains(d1, `"job":"w7"`) || !strings.Contains(d1, `"reason":"waiting for godot"`) {
+		t.Errorf("the debug=1 view lacks the labels line with job and reason:\n%s", d1)
+	}
+	if pb := text("proto"); !strings.Contains(pb, "job=w7") || !strings.Contains(pb, "reason=waiting for godot") || !strings.Contains(pb, fmt.Sprintf("goroutine/count = %d", parked)) {
+		t.Errorf("the protobuf view lacks the sample's labels or count:\n%s", pb)
+	}
+	screenshot(t, ctx, "live.png")
+
+	// Another goroutine, picked by a click: the page follows to its URL.
+	other := groups[1].First
+	do(t, ctx, "click the first goroutine of the chan receive group",
+		chromedp.Click(chromedp.CSS(`#groups tr.group[data-reason="chan receive"] td.ids a`)))
+	waitUntil(t, ctx, `location.href === "`+other+`" && document.getElementById("selected") !== null`)
+	id := strings.TrimPrefix(other, base+"?g=")
+	if d2 := text("debug2"); !strings.Contains(d2, "goroutine "+id+" [chan receive") {
+		t.Errorf("after the click, the debug=2 view lacks goroutine %s [chan receive:\n%s", id, d2)
+	}
+	leak := text("leak-answer")
+	if hasLeakProfile(t) && !strings.HasPrefix(leak, "leaked") {
+		t.Errorf("goroutineleak: %q, want leaked for a goroutine parked as chan receive", leak)
+	} else if !hasLeakProfile(t) && !strings.HasPrefix(leak, "not in this binary") {
+		t.Errorf("goroutineleak: %q, want the page to say the binary has no such profile", leak)
+	}
+
+	// A selection's URL loads it without clicking.
+	tab := newTab(t, ctx)
+	do(t, tab, "load a selection's URL", chromedp.Navigate(other))
+	waitUntil(t, tab, `document.getElementById("selected") !== null && document.getElementById("selected").textContent === "`+id+`"`)
+
+	p.interrupt(2 * parked)
 }

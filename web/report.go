@@ -5,6 +5,7 @@ import (
 	"embed"
 	"html/template"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -127,6 +128,19 @@ var funcs = template.FuncMap{
 			return one
 		}
 		return many
+	},
+	"parkedTotal": func(groups []liveGroup) int {
+		n := 0
+		for _, g := range groups {
+			n += g.Count
+		}
+		return n
+	},
+	// tagfocus is go tool pprof's -tagfocus argument that matches label
+	// key=value exactly, quoted for a POSIX shell.
+	"tagfocus": func(key, value string) string {
+		arg := "-tagfocus=" + key + "=^" + regexp.QuoteMeta(value) + "$"
+		return "'" + strings.ReplaceAll(arg, "'", `'\''`) + "'"
 	},
 	"ids": func(ids []int64) string {
 		s := make([]string, len(ids))

@@ -16,10 +16,10 @@ import (
 // blockedHere blocks on ch: the function the tests look for in dumps.
 func blockedHere(ch chan struct{}) { <-ch }
 
-// block starts n goroutines in blockedHere, labelled with labels, and
+// blockN starts n goroutines in blockedHere, labelled with labels, and
 // waits (within a bound) until a debug=1 dump shows them all there. They
 // are released when tb ends.
-func block(tb testing.TB, n int, labels ...string) {
+func blockN(tb testing.TB, n int, labels ...string) {
 	tb.Helper()
 	ch := make(chan struct{})
 	var wg sync.WaitGroup
@@ -71,7 +71,7 @@ func groupOf(s *dump.Summary, fn string) *dump.Group {
 
 func TestWriteReportEscapes(t *testing.T) {
 	const hostile = `</script><b onclick="x">&`
-	block(t, 3, "job", hostile)
+	blockN(t, 3, "job", hostile)
 	s := summary(t, 1, dump.Options{})
 	var page bytes.Buffer
 	if err := WriteReport(&page, FromSummary(s, "<dump>")); err != nil {
@@ -96,7 +96,7 @@ func TestWriteReportEscapes(t *testing.T) {
 }
 
 func TestFromSummaryCapsIDs(t *testing.T) {
-	block(t, MaxIDs+5)
+	blockN(t, MaxIDs+5)
 	s := summary(t, 2, dump.Options{})
 	r := FromSummary(s, "self")
 	for _, g := range r.Groups {
