@@ -24,8 +24,8 @@ type pprofServer struct {
 	addr string
 }
 
-//
-// page, if not nil, serves "/" (the live page, package web).
+// startPprofServer serves on addr; page, if not nil, serves "/" (the live
+// page, package web), on the same mux as /debug/pprof/.
 func startPprofServer(addr string, page http.Handler) (*pprofServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

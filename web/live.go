@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -79,11 +80,15 @@ type Live struct {
 // groups once SetParked has been called.
 func NewLive(cfg LiveConfig) *Live { return &Live{cfg: cfg} }
 
-// SetParked tells the page what park parked.
+// SetParked tells the page what park parked, and takes the page's first
+// snapshot in the background: with a million goroutines the runtime takes
+// seconds for each report, and the first reader need not wait for all of
+// it.
 func (l *Live) SetParked(groups []ParkedGroup) {
 	l.mu.Lock()
 	l.groups = slices.Clone(groups)
 	l.mu.Unlock()
+	go l.snapshotFor(0, true)
 }
 
 func (l *Live) parked() []ParkedGroup {
@@ -98,6 +103,8 @@ func (l *Live) parked() []ParkedGroup {
 type snapshot struct {
 	taken time.Time
 	took  time.Duration
+	// tookEach is the time each report took, in the order taken.
+	tookEach []Setting
 	// total is the number of goroutines in the debug=2 dump.
 	total int
 	// byReason holds the parked goroutines of the debug=2 dump by wait
@@ -128,25 +135,31 @@ type block struct {
 func takeSnapshot(want int64) (*snapshot, error) {
 	s := &snapshot{taken: time.Now(), byReason: map[string]*reasonIDs{}, blocks: map[int64]block{}}
 	var buf bytes.Buffer
-	if _, err := dump.Write(&buf, "goroutineleak", 1); err != nil {
+	timed := func(name string, w io.Writer, profile string, debug int) error {
+		start := time.Now()
+		_, err := dump.Write(w, profile, debug)
+		s.tookEach = append(s.tookEach, Setting{Name: name, Value: time.Since(start).Round(time.Millisecond).String()})
+		return err
+	}
+	if err := timed("goroutineleak", &buf, "goroutineleak", 1); err != nil {
 		s.leakErr = err
 	} else {
 		s.leak = bytes.Clone(buf.Bytes())
 	}
-	sc := &debug2Scanner{s: s, want: want, headers: map[string]headerInfo{}}
-	if _, err := dump.Write(sc, "goroutine", 2); err != nil {
+	sc := &debug2Scanner{s: s, fn: WaiterFunc, want: want, headers: map[string]headerInfo{}}
+	if err := timed("debug=2", sc, "goroutine", 2); err != nil {
 		return nil, err
 	}
 	if err := sc.finish(); err != nil {
 		return nil, err
 	}
 	buf.Reset()
-	if _, err := dump.Write(&buf, "goroutine", 1); err != nil {
+	if err := timed("debug=1", &buf, "goroutine", 1); err != nil {
 		return nil, err
 	}
 	s.debug1 = bytes.Clone(buf.Bytes())
 	buf.Reset()
-	if _, err := dump.Write(&buf, "goroutine", 0); err != nil {
+	if err := timed("protobuf", &buf, "goroutine", 0); err != nil {
 		return nil, err
 	}
 	p, err := profile.Parse(&buf)
@@ -163,6 +176,7 @@ func takeSnapshot(want int64) (*snapshot, error) {
 // snapshot keeps: the text is never held whole a second time.
 type debug2Scanner struct {
 	s    *snapshot
+	fn   string // the function parked goroutines sit in: WaiterFunc
 	want int64
 	rest []byte // an unfinished block from the previous Write
 	// headers caches what a header says, by the header without its id:
@@ -217,7 +231,7 @@ func (sc *debug2Scanner) block(b []byte) error {
 		return nil // a crash's preamble; dump.Write writes none
 	}
 	sc.s.total++
-	if !bytes.HasPrefix(body, []byte(WaiterFunc+"(")) {
+	if !bytes.HasPrefix(body, []byte(sc.fn+"(")) {
 		return nil
 	}
 	i := 0
@@ -360,6 +374,7 @@ type livePage struct {
 
 	Taken    string
 	Took     time.Duration
+	TookEach []Setting
 	Total    int
 	Groups   []liveGroup
 	Want     int64
@@ -409,6 +424,7 @@ type locationView struct {
 func (p *livePage) fill(groups []ParkedGroup, s *snapshot, want int64, census Census) {
 	p.Taken = s.taken.UTC().Format("15:04:05.000 UTC")
 	p.Took = s.took.Round(time.Microsecond)
+	p.TookEach = s.tookEach
 	p.Total = s.total
 	p.Want = want
 	for _, g := range groups {
