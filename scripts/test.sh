@@ -65,7 +65,7 @@ for tc in $toolchains; do
   scripts/build.sh "$work/gsysint-demo-$tc"
   "$work/gsysint-demo-$tc" version
   step "race: engine packages (GOTOOLCHAIN=$tc)"
-  go test "$ldflags" -race -count=1 ./linked/... ./park/... ./dump/... ./tracing/...
+  go test "$ldflags" -race -count=1 ./linked/... ./park/... ./dump/... ./tracing/... ./web/...
 done
 export GOTOOLCHAIN=local
 

@@ -2,7 +2,13 @@ package web
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 
 	"gsysint-demo/dump"
@@ -81,3 +87,76 @@ func TestDebug2Scanner(t *testing.T) {
 		}
 	}
 }
+
+// TestLive serves the live page of goroutines parked by package park, to
+// requests at once: it opens on a parked goroutine at its own URL and shows
+// it in every report; bad selections are refused.
+func TestLive(t *testing.T) {
+	p, err := park.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	parked, err := p.Park(context.Background(), park.Group{Reason: "waiting for the web test", Count: 3, Labels: map[string]string{"job": "w7"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Release()
+	w := parked[0].Wait
+	l := NewLive(LiveConfig{})
+	srv := httptest.NewServer(l)
+	defer srv.Close()
+	if code, body := get(t, srv.URL+"/"); code != http.StatusOK || !strings.Contains(body, "Parking") {
+		t.Errorf("before SetParked: %d, want 200 and a page that says it is parking:\n%s", code, body)
+	}
+	l.SetParked([]ParkedGroup{{Count: 3, Wait: Reason{Text: w.Text, Index: w.Index, Custom: w.Custom}}})
+
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			resp, err := http.Get(srv.URL + "/")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body := string(b)
+			id := strings.TrimPrefix(resp.Request.URL.RawQuery, "g=")
+			if resp.StatusCode != http.StatusOK || !strings.Contains(body, "goroutine "+id+" [waiting for the web test]:") ||
+				!strings.Contains(body, `# labels: {&#34;job&#34;:&#34;w7&#34;`) || !strings.Contains(body, "job=w7") {
+				t.Errorf("GET / led to %s (%d), want a parked goroutine's page with its debug=2 header and labels:\n%s", resp.Request.URL, resp.StatusCode, body)
+			}
+		})
+	}
+	wg.Wait()
+
+	for _, tc := range []struct {
+		path string
+		code int
+		want string
+	}{
+		{"/?g=abc", http.StatusBadRequest, `g="abc": want a goroutine id`},
+		{"/?g=1", http.StatusNotFound, "Goroutine 1 is not one park parked"},
+		{"/elsewhere", http.StatusNotFound, "404"},
+	} {
+		if code, body := get(t, srv.URL+tc.path); code != tc.code || !strings.Contains(body, tc.want) {
+			t.Errorf("GET %s: %d, want %d and %q:\n%s", tc.path, code, tc.code, tc.want, clip(body))
+		}
+	}
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+func clip(s string) string { return s[:min(len(s), 2000)] }
