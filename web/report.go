@@ -41,6 +41,9 @@ type StateRow struct {
 	Count   int
 	Leaked  int
 	Minutes string // "3" or "1-5"; "0" is under a minute
+	// FromLabel says the state is the value of park's reason label, not
+	// a header's (debug=1 and protobuf record no state).
+	FromLabel bool
 }
 
 // Group is a set of goroutines with the same stack.
