@@ -80,15 +80,14 @@ type Live struct {
 // groups once SetParked has been called.
 func NewLive(cfg LiveConfig) *Live { return &Live{cfg: cfg} }
 
-// SetParked tells the page what park parked, and takes the page's first
-// snapshot in the background: with a million goroutines the runtime takes
-// seconds for each report, and the first reader need not wait for all of
-// it.
+// SetParked tells the page what park parked. The page takes its first
+// snapshot when it is first asked for, never in the background: each
+// report stops the world, which the process's own dumps, traces and
+// measurements would see.
 func (l *Live) SetParked(groups []ParkedGroup) {
 	l.mu.Lock()
 	l.groups = slices.Clone(groups)
 	l.mu.Unlock()
-	go l.snapshotFor(0, true)
 }
 
 func (l *Live) parked() []ParkedGroup {
