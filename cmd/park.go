@@ -290,6 +290,9 @@ func runPark(e *env, o *parkOptions) (err error) {
 		return err
 	}
 	if srv != nil {
+		if rec != nil {
+			live.SetTrace(rec.Writing())
+		}
 		live.SetParked(liveGroups(parked))
 		fmt.Fprintf(e.stderr, "serving pprof on http://%s/debug/pprof/\n", srv.addr)
 		fmt.Fprintf(e.stderr, "live page on http://%s/\n", srv.addr)

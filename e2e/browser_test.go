@@ -404,3 +404,36 @@ func TestBrowserLive(t *testing.T) {
 
 	p.interrupt(2 * parked)
 }
+
+// TestBrowserLiveTrace: with --trace, the one-goroutine view shows the
+// goroutine's block event, with the custom trace block reason, read from
+// the trace while park writes it.
+func TestBrowserLiveTrace(t *testing.T) {
+	t.Parallel()
+	traceFile := filepath.Join(t.TempDir(), "t.trace")
+	p := start(t, nil, "park", "--http", "127.0.0.1:0", "--dumps", "0", "--interval", "1h",
+		"-n", "2", "-r", "waiting for godot", "--trace-reason", "godot (trace)", "--trace", traceFile)
+	base := p.waitFor(liveRE)[1]
+	ctx := newBrowser(t)
+	do(t, ctx, "load the live page", chromedp.Navigate(base))
+	waitUntil(t, ctx, `document.getElementById("selected") !== null`)
+	id := eval[string](t, ctx, `document.getElementById("selected").textContent`)
+	// The runtime writes a generation's events (about a second of them)
+	// when it ends: take new snapshots until the block event is in, bounded.
+	deadline := time.Now().Add(browserBound)
+	tick := time.NewTicker(100 * time.Millisecond) // between snapshots: each stops park's world
+	defer tick.Stop()
+	for eval[string](t, ctx, `(document.getElementById("trace-reason") || {innerText: ""}).innerText`) != "godot (trace)" {
+		<-tick.C
+		if time.Now().After(deadline) {
+			t.Fatalf("no block event with the trace reason for goroutine %s within %v:\n%s", id, browserBound,
+				eval[string](t, ctx, `document.getElementById("trace").innerText`))
+		}
+		do(t, ctx, "take a new snapshot", chromedp.Navigate(base+"?g="+id+"&new=1"))
+		waitUntil(t, ctx, `document.readyState === "complete" && document.getElementById("trace") !== null`)
+	}
+	if tr := eval[string](t, ctx, `document.getElementById("trace").innerText`); !strings.Contains(tr, "goroutine "+id+" Running→Waiting") || !strings.Contains(tr, "gsysint-demo/park.(*waiter).park") {
+		t.Errorf("the trace view lacks goroutine %s's transition or its stack:\n%s", id, tr)
+	}
+	p.interrupt(2)
+}

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/google/pprof/profile"
 
 	"gsysint-demo/dump"
+	"gsysint-demo/tracing"
 )
 
 // WaiterFunc is the function every goroutine park parks sits in: the first
@@ -69,8 +71,9 @@ type LiveConfig struct {
 type Live struct {
 	cfg LiveConfig
 
-	mu     sync.Mutex // guards groups
-	groups []ParkedGroup
+	mu      sync.Mutex // guards groups and writing
+	groups  []ParkedGroup
+	writing string // the execution trace being written, "" for none
 
 	snapMu sync.Mutex // held while a snapshot is taken; guards snap
 	snap   *snapshot
@@ -90,10 +93,19 @@ func (l *Live) SetParked(groups []ParkedGroup) {
 	l.mu.Unlock()
 }
 
-func (l *Live) parked() []ParkedGroup {
+// SetTrace tells the page the file park's execution trace is being
+// written to (tracing.Recording.Writing): the page reads its goroutines'
+// block events from it as far as the runtime has written it.
+func (l *Live) SetTrace(writing string) {
+	l.mu.Lock()
+	l.writing = writing
+	l.mu.Unlock()
+}
+
+func (l *Live) parked() ([]ParkedGroup, string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.groups
+	return l.groups, l.writing
 }
 
 // snapshot is every report of the process's goroutines, taken one after
@@ -117,6 +129,11 @@ type snapshot struct {
 	// there is none.
 	leak    []byte
 	leakErr error
+	// traceBlocks are the block events of the goroutines kept, from the
+	// execution trace being written, if any; traceNote says how far it
+	// was read, or why it was not.
+	traceBlocks map[int64]tracing.Block
+	traceNote   string
 }
 
 type reasonIDs struct {
@@ -131,7 +148,7 @@ type block struct {
 
 // takeSnapshot takes every report; it keeps the debug=2 block of want
 // (if it is a parked goroutine) besides the first keptIDs of each reason.
-func takeSnapshot(want int64) (*snapshot, error) {
+func takeSnapshot(want int64, writing string) (*snapshot, error) {
 	s := &snapshot{taken: time.Now(), byReason: map[string]*reasonIDs{}, blocks: map[int64]block{}}
 	var buf bytes.Buffer
 	timed := func(name string, w io.Writer, profile string, debug int) error {
@@ -166,8 +183,34 @@ func takeSnapshot(want int64) (*snapshot, error) {
 		return nil, fmt.Errorf("reading back the goroutine protobuf: %v", err)
 	}
 	s.proto = p
+	if writing != "" {
+		start := time.Now()
+		s.readTrace(writing)
+		s.tookEach = append(s.tookEach, Setting{Name: "trace read", Value: time.Since(start).Round(time.Millisecond).String()})
+	}
 	s.took = time.Since(s.taken)
 	return s, nil
+}
+
+// readTrace reads the block events of the goroutines kept from the
+// execution trace being written to path.
+func (s *snapshot) readTrace(path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		s.traceNote = "not read: " + err.Error()
+		return
+	}
+	defer f.Close()
+	blocks, cut, err := tracing.LastBlocks(f, func(id int64) bool { _, ok := s.blocks[id]; return ok })
+	switch {
+	case err != nil:
+		s.traceNote = "not read: " + err.Error()
+	case cut != nil:
+		s.traceNote = "read as far as the runtime has written it (it writes each generation, about a second of events, when the generation ends)"
+	default:
+		s.traceNote = "read to the end of what the runtime has written"
+	}
+	s.traceBlocks = blocks
 }
 
 // debug2Scanner reads the debug=2 dump as dump.Write writes it, one block
@@ -287,7 +330,7 @@ func parseBlock(b []byte) (*dump.Goroutine, error) {
 
 // snapshotFor returns a snapshot that holds goroutine want (0: any), taking
 // a new one if the last is older than maxAge, lacks want, or fresh is set.
-func (l *Live) snapshotFor(want int64, fresh bool) (*snapshot, error) {
+func (l *Live) snapshotFor(want int64, fresh bool, writing string) (*snapshot, error) {
 	l.snapMu.Lock()
 	defer l.snapMu.Unlock()
 	s := l.snap
@@ -296,7 +339,7 @@ func (l *Live) snapshotFor(want int64, fresh bool) (*snapshot, error) {
 			return s, nil
 		}
 	}
-	s, err := takeSnapshot(want)
+	s, err := takeSnapshot(want, writing)
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +358,7 @@ func (l *Live) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	groups := l.parked()
+	groups, writing := l.parked()
 	page := &livePage{Settings: l.cfg.Settings, Host: r.Host, TraceFile: l.cfg.TraceFile, CensusOn: l.cfg.Census != nil}
 	if len(groups) == 0 {
 		page.Parking = true
@@ -331,7 +374,7 @@ func (l *Live) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		want = id
 	}
-	s, err := l.snapshotFor(want, r.FormValue("new") != "")
+	s, err := l.snapshotFor(want, r.FormValue("new") != "", writing)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -405,6 +448,10 @@ type selected struct {
 	LeakRecord  string
 	Census      string
 	CensusFound bool
+	// TraceBlock is the goroutine's block event in the execution trace
+	// being written (nil: none read); TraceNote says how it was read.
+	TraceBlock *tracing.Block
+	TraceNote  string
 }
 
 type sampleView struct {
@@ -465,6 +512,10 @@ func (p *livePage) fill(groups []ParkedGroup, s *snapshot, want int64, census Ce
 	if census != nil {
 		sel.Census, sel.CensusFound = census.Record(want)
 	}
+	if b, ok := s.traceBlocks[want]; ok {
+		sel.TraceBlock = &b
+	}
+	sel.TraceNote = s.traceNote
 	p.Selected = sel
 }
 
