@@ -1,6 +1,7 @@
 package tracing
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -111,4 +112,37 @@ func curGoid() int64 {
 	var id int64
 	fmt.Sscanf(string(buf), "goroutine %d ", &id)
 	return id
+}
+
+// FuzzLastBlocks: on any input LastBlocks returns (a cut or a parser panic
+// is a cut, never a panic); on input Summarize reads whole it reads to the
+// end, and its events are among Summarize's.
+func FuzzLastBlocks(f *testing.F) {
+	for _, file := range fixtures(f) {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+		f.Add(data[:len(data)/2])
+	}
+	f.Add([]byte("go 1.26 trace\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		blocks, cut, err := LastBlocks(bytes.NewReader(data), func(int64) bool { return true })
+		s, serr := Summarize(bytes.NewReader(data), Options{})
+		if serr != nil {
+			return
+		}
+		if err != nil || cut != nil {
+			t.Fatalf("Summarize reads the input whole, LastBlocks: cut %v, err %v", cut, err)
+		}
+		if len(blocks) > s.Blocks {
+			t.Errorf("%d goroutines with a block event, Summarize counts %d block events", len(blocks), s.Blocks)
+		}
+		for id, b := range blocks {
+			if b.Goroutine != id || s.Lookup(b.Reason) == nil {
+				t.Errorf("goroutine %d: %+v, reason not among Summarize's", id, b)
+			}
+		}
+	})
 }
