@@ -206,7 +206,7 @@ const (
 	jsVisibleCounts = `Array.from(document.querySelectorAll("details.group")).filter(d => d.offsetParent !== null).map(d => +d.dataset.count)`
 )
 
-func sum(ns []int) int {
+func addUp(ns []int) int {
 	t := 0
 	for _, n := range ns {
 		t += n
@@ -252,8 +252,8 @@ func TestBrowserReport(t *testing.T) {
 		t.Errorf("report --json: %d goroutines [waiting for godot], park parked %d", n, parked)
 	}
 	groups := eval[[]int](t, ctx, jsGroupCounts)
-	if len(groups) != want.GroupCount || sum(groups) != want.Total {
-		t.Errorf("page groups %v (%d goroutines), want %d groups of %d goroutines", groups, sum(groups), want.GroupCount, want.Total)
+	if len(groups) != want.GroupCount || addUp(groups) != want.Total {
+		t.Errorf("page groups %v (%d goroutines), want %d groups of %d goroutines", groups, addUp(groups), want.GroupCount, want.Total)
 	}
 	screenshot(t, ctx, "report.png")
 
