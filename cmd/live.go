@@ -41,20 +41,20 @@ func newLivePage(o *parkOptions) *web.Live {
 	settings := []web.Setting{
 		{Name: "--reason", Value: strings.Join(reasons, ", ")},
 		{Name: "--count", Value: strconv.Itoa(count) + " per reason"},
-		{Name: "--trace-reason", Value: cmp(traceReason, "the runtime's pairing (unspecified for custom text)")},
-		{Name: "--label", Value: cmp(strings.TrimSpace(labels), "none besides reason and trace_reason")},
+		{Name: "--trace-reason", Value: orElse(traceReason, "the runtime's pairing (unspecified for custom text)")},
+		{Name: "--label", Value: orElse(strings.TrimSpace(labels), "none besides reason and trace_reason")},
 		{Name: "--interval", Value: o.interval.String()},
 		{Name: "--dumps", Value: dumps},
 		{Name: "--debug", Value: strconv.Itoa(o.debug)},
 		{Name: "--profile", Value: o.profile},
 		{Name: "--out", Value: out},
-		{Name: "--trace", Value: cmp(o.trace, "off")},
+		{Name: "--trace", Value: orElse(o.trace, "off")},
 	}
 	return web.NewLive(web.LiveConfig{Settings: settings, TraceFile: o.trace})
 }
 
-// cmp is s, or def if s is empty.
-func cmp(s, def string) string {
+// orElse is s, or def if s is empty.
+func orElse(s, def string) string {
 	if s == "" {
 		return def
 	}
