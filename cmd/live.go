@@ -23,7 +23,7 @@ func newLivePage(o *parkOptions) *web.Live {
 		g := o.groups[0]
 		count, traceReason = g.Count, g.TraceReason
 		for _, k := range slices.Sorted(maps.Keys(g.Labels)) {
-			labels += fmt.Sprintf(" --label %s=%s", k, g.Labels[k])
+			labels += fmt.Sprintf(", %s=%s", k, g.Labels[k])
 		}
 	}
 	dumps := strconv.Itoa(o.dumps)
@@ -42,7 +42,7 @@ func newLivePage(o *parkOptions) *web.Live {
 		{Name: "--reason", Value: strings.Join(reasons, ", ")},
 		{Name: "--count", Value: strconv.Itoa(count) + " per reason"},
 		{Name: "--trace-reason", Value: orElse(traceReason, "the runtime's pairing (unspecified for custom text)")},
-		{Name: "--label", Value: orElse(strings.TrimSpace(labels), "none besides reason and trace_reason")},
+		{Name: "--label", Value: orElse(strings.TrimPrefix(labels, ", "), "none besides reason and trace_reason")},
 		{Name: "--interval", Value: o.interval.String()},
 		{Name: "--dumps", Value: dumps},
 		{Name: "--debug", Value: strconv.Itoa(o.debug)},
