@@ -24,7 +24,9 @@ type pprofServer struct {
 	addr string
 }
 
-func startPprofServer(addr string) (*pprofServer, error) {
+// startPprofServer serves on addr; page, if not nil, serves "/" (the live
+// page, package web), on the same mux as /debug/pprof/.
+func startPprofServer(addr string, page http.Handler) (*pprofServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -37,6 +39,9 @@ func startPprofServer(addr string) (*pprofServer, error) {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.Handle("/debug/pprof/goroutine", profileHandler("goroutine"))
 	mux.Handle("/debug/pprof/goroutineleak", profileHandler("goroutineleak"))
+	if page != nil {
+		mux.Handle("/{$}", page)
+	}
 	s := &pprofServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, addr: ln.Addr().String()}
 	go s.srv.Serve(ln)
 	return s, nil

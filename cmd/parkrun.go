@@ -16,6 +16,7 @@ import (
 	"gsysint-demo/internal/procstat"
 	"gsysint-demo/park"
 	"gsysint-demo/tracing"
+	"gsysint-demo/web"
 )
 
 // stopSignals end a park run: everything parked is released, the dump being
@@ -34,13 +35,14 @@ var errReaderGone = errors.New("stdout closed by its reader")
 
 // parkRun is one park command between its checks and its exit.
 type parkRun struct {
-	e   *env
-	o   *parkOptions
-	ctx context.Context // done at a stop signal or at --duration's end
-	sig context.Context // done at a stop signal
-	p   *park.Parker
-	srv *pprofServer
-	rec *tracing.Recording
+	e    *env
+	o    *parkOptions
+	ctx  context.Context // done at a stop signal or at --duration's end
+	sig  context.Context // done at a stop signal
+	p    *park.Parker
+	srv  *pprofServer
+	live *web.Live // the page at / of --http
+	rec  *tracing.Recording
 }
 
 func runPark(e *env, o *parkOptions) (err error) {
@@ -72,7 +74,8 @@ func runPark(e *env, o *parkOptions) (err error) {
 		return usagef("park: %v", err)
 	}
 	if o.http != "" {
-		if r.srv, err = startPprofServer(o.http); err != nil {
+		r.live = newLivePage(o)
+		if r.srv, err = startPprofServer(o.http, r.live); err != nil {
 			return usagef("park: --http %q: %v", o.http, err)
 		}
 	}
@@ -85,6 +88,7 @@ func runPark(e *env, o *parkOptions) (err error) {
 	}
 	if r.srv != nil {
 		fmt.Fprintf(e.stderr, "serving pprof on http://%s/debug/pprof/\n", r.srv.addr)
+		fmt.Fprintf(e.stderr, "live page on http://%s/\n", r.srv.addr)
 	}
 	if o.serveOnly {
 		<-r.ctx.Done()
@@ -118,6 +122,12 @@ func (r *parkRun) parkAll(progress *progress) (done bool, err error) {
 	parked, err := r.p.Park(r.ctx, r.o.groups...)
 	took := time.Since(start)
 	progress.done()
+	if r.live != nil {
+		if r.rec != nil {
+			r.live.SetTrace(r.rec.Writing())
+		}
+		r.live.SetParked(liveGroups(parked))
+	}
 	total := 0
 	for _, pk := range parked {
 		total += pk.Count

@@ -106,6 +106,17 @@ func (r *Recording) TempName() string {
 // Path returns the destination the trace is written to by [Recording.Stop].
 func (r *Recording) Path() string { return r.path }
 
+// Writing returns the temporary file the trace is being written to, which
+// [LastBlocks] can read while the trace runs; "" once stopped or aborted.
+func (r *Recording) Writing() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.tmp == nil {
+		return ""
+	}
+	return r.tmp.Name()
+}
+
 // Stop stops the execution trace, flushes it to disk and renames the
 // temporary file to the destination path, replacing any file there. On
 // failure, a write that failed while tracing included (a full disk), the

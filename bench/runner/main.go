@@ -353,6 +353,11 @@ func run(c *config) error {
 			if c.gsdPlain != "" {
 				extra = append(extra, fmt.Sprintf("report %s, plain go build: %s; peak RSS %s", N, list(plain, "s"), list(plainRSS, "B")))
 			}
+			hr, he, err := htmlRows(c, n, file, reps)
+			if err != nil {
+				return err
+			}
+			rows, extra = append(rows, hr...), append(extra, he...)
 		}
 	}
 
@@ -839,4 +844,47 @@ func runHTTP(c *config) (ours, base, oursBytes, baseBytes, oursH, baseH samples,
 		}
 	}
 	return
+}
+
+// htmlRows times report --html and pp -html on the dump file of n
+// goroutines, reps times each, and measures their pages' sizes; at 100k
+// the targets are absolute: at most 0.5 s and 1 MiB of HTML.
+func htmlRows(c *config, n int, file string, reps int) ([]*row, []string, error) {
+	ours, oursOut := samples{}, filepath.Join(c.work, "report.html")
+	pp, ppOut := samples{}, filepath.Join(c.work, "pp.html")
+	var oursSize, ppSize samples
+	for range reps {
+		w, err := timeCmd(c.gsd, "report", "--html", oursOut, file)
+		if err != nil {
+			return nil, nil, err
+		}
+		ours = append(ours, w)
+		if w, err = timeCmd(c.pp, "-html", ppOut, file); err != nil {
+			return nil, nil, err
+		}
+		pp = append(pp, w)
+	}
+	for _, f := range []struct {
+		path string
+		size *samples
+	}{{oursOut, &oursSize}, {ppOut, &ppSize}} {
+		st, err := os.Stat(f.path)
+		if err != nil {
+			return nil, nil, err
+		}
+		*f.size = samples{float64(st.Size())}
+		os.Remove(f.path)
+	}
+	rows := []*row{
+		{work: "report --html vs pp -html", n: n, ours: ours, base: pp, unit: "s", speedup: true},
+		{work: "report --html: page size vs pp -html's", n: n, ours: oursSize, base: ppSize, unit: "B"},
+	}
+	if n == 100_000 {
+		rows = append(rows,
+			&row{work: "report --html: time vs 0.5 s", n: n, ours: ours, base: samples{0.5}, unit: "s", speedup: true, target: 1, targetText: "≤ 0.5 s"},
+			&row{work: "report --html: page size vs 1 MiB", n: n, ours: oursSize, base: samples{1 << 20}, unit: "B", target: 1, targetText: "≤ 1 MiB"})
+	}
+	extra := []string{fmt.Sprintf("report --html %s: ours %s, %s of HTML; pp -html %s, %s",
+		count(n), list(ours, "s"), format(oursSize.median(), "B"), list(pp, "s"), format(ppSize.median(), "B"))}
+	return rows, extra, nil
 }
