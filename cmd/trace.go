@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"encoding/json"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -37,9 +36,7 @@ func traceCommand(e *env) *cli.Command {
 				return usagef("trace: %s is not a readable execution trace: %v", path, err)
 			}
 			if c.Bool("json") {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(s)
+				return s.WriteJSON(e.stdout)
 			}
 			return s.WriteText(e.stdout)
 		},
