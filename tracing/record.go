@@ -66,18 +66,18 @@ func (w *errWriter) failed() error {
 // A running runtime/trace.FlightRecorder does not get in the way.
 func Start(path string) (*Recording, error) {
 	if path == "" {
-		return nil, errors.New("tracing: start: empty trace file path")
+		return nil, errors.New("start trace: empty file path, want the file to write the trace to")
 	}
 	dir, name := filepath.Split(path)
 	if name == "" {
-		return nil, fmt.Errorf("tracing: start %s: path names a directory, want a file", path)
+		return nil, fmt.Errorf("start trace %s: path names a directory, want a file", path)
 	}
 	if dir == "" {
 		dir = "."
 	}
 	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
 	if err != nil {
-		return nil, fmt.Errorf("tracing: start %s: create temporary file: %w", path, err)
+		return nil, fmt.Errorf("start trace %s: create temporary file: %w", path, err)
 	}
 	w := &errWriter{f: f}
 	if err := trace.Start(w); err != nil {
@@ -86,7 +86,7 @@ func Start(path string) (*Recording, error) {
 		// runtime/trace says "execution tracer already enabled". (Do not
 		// test trace.IsEnabled first: it is also true while only a
 		// runtime/trace.FlightRecorder runs, and Start works alongside one.)
-		return nil, fmt.Errorf("tracing: start %s: an execution trace is already running in this process (only one at a time): %w", path, err)
+		return nil, fmt.Errorf("start trace %s: an execution trace is already running in this process (only one at a time): %w", path, err)
 	}
 	return &Recording{path: path, tmp: f, w: w}, nil
 }
@@ -126,7 +126,7 @@ func (r *Recording) Stop() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.tmp == nil {
-		return fmt.Errorf("tracing: stop %s: recording already stopped or aborted", r.path)
+		return fmt.Errorf("stop trace %s: recording already stopped or aborted", r.path)
 	}
 	f := r.tmp
 	r.tmp = nil
@@ -150,7 +150,7 @@ func (r *Recording) Stop() error {
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		return fmt.Errorf("tracing: stop %s: %w", r.path, err)
+		return fmt.Errorf("stop trace %s: %w", r.path, err)
 	}
 	return nil
 }

@@ -428,6 +428,10 @@ func TestLabPrograms(t *testing.T) {
 			t.Errorf("%s is not gofmt-formatted; gofmt says:\n%s", name, formatted)
 		}
 	}
+	// Step 3 says the two builds differ only in pushstub/stub.s.
+	if labFiles["pushnostub/main.go"] != labFiles["pushstub/main.go"] {
+		t.Errorf("_lab/pushnostub/main.go and _lab/pushstub/main.go differ; step 3 shows one file for both")
+	}
 	ids := map[string]bool{}
 	for n, s := range steps {
 		for _, b := range s.builds {
@@ -439,6 +443,35 @@ func TestLabPrograms(t *testing.T) {
 				t.Errorf("step %d: build %q of ./%s: no %s/main.go in the lab", n+1, b.id, b.pkg, b.pkg)
 			}
 		}
+	}
+}
+
+// TestLabVet runs go vet on the lab module as the tour writes it (go vet
+// ./... of gsysint-demo skips _lab/). Every package passes but unexported,
+// whose call of runtime.gopark is the compile error step 1 shows.
+func TestLabVet(t *testing.T) {
+	dir := t.TempDir()
+	if err := writeLab(dir); err != nil {
+		t.Fatal(err)
+	}
+	l := &lab{dir: dir, tmp: t.TempDir()}
+	cmd := command(t, "go", "vet", "./...")
+	cmd.Dir = dir
+	cmd.Env = l.env()
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("go vet ./... in the lab passed; want it to refuse unexported/main.go. Output:\n%s", out)
+	}
+	if !strings.Contains(string(out), "unexported/main.go:7:10: undefined: runtime.gopark") {
+		t.Errorf("go vet ./... in the lab does not say undefined: runtime.gopark at unexported/main.go:7:10")
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if !strings.Contains(line, "unexported") {
+			t.Errorf("go vet ./... in the lab: %s", line)
+		}
+	}
+	if t.Failed() {
+		t.Logf("go vet ./... output:\n%s", out)
 	}
 }
 
