@@ -1,8 +1,6 @@
 package dump
 
 import (
-	"bufio"
-	"compress/gzip"
 	"fmt"
 	"io"
 
@@ -12,19 +10,10 @@ import (
 // maxProto bounds the (decompressed) size of a protobuf profile.
 const maxProto = 1 << 30
 
-// parseProto reads a pprof protobuf, gzipped or not, of sample type
+// parseProto reads an uncompressed pprof protobuf of sample type
 // goroutine/count or goroutineleak/count (pprof.Lookup(...).WriteTo(w, 0)).
 // Each sample becomes a Goroutine with Count set to its value.
-func parseProto(br *bufio.Reader) (*Snapshot, error) {
-	var r io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("reading gzipped protobuf: %w", err)
-		}
-		defer zr.Close()
-		r = zr
-	}
+func parseProto(r io.Reader) (*Snapshot, error) {
 	// profile.Parse would also accept legacy text formats; read the bytes
 	// ourselves and insist on a protobuf.
 	data, err := io.ReadAll(io.LimitReader(r, maxProto+1))
@@ -47,7 +36,8 @@ func parseProto(br *bufio.Reader) (*Snapshot, error) {
 		return nil, fmt.Errorf("protobuf of sample types %q: want goroutine/count or goroutineleak/count", types)
 	}
 	name := p.SampleType[0].Type
-	s := &Snapshot{Format: FormatProto, Profile: name, Goroutines: make([]*Goroutine, 0, len(p.Sample))}
+	s := &Snapshot{Format: FormatProto, Profile: name, Reading: Reading{Dumps: 1},
+		Goroutines: make([]*Goroutine, 0, len(p.Sample))}
 	for i, smp := range p.Sample {
 		if len(smp.Value) != 1 || smp.Value[0] < 0 || smp.Value[0] > 1<<31 {
 			return nil, fmt.Errorf("sample %d has values %v: want one count", i, smp.Value)

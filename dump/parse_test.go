@@ -82,7 +82,7 @@ func TestParseNotDump(t *testing.T) {
 	pprof.Lookup("heap").WriteTo(&heapText, 1)
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte("goroutine 1 [running]:\n")) // text, not a protobuf
+	zw.Write(heapText.Bytes()) // text, but no goroutine dump
 	zw.Close()
 	for _, c := range []struct {
 		name, input, want string
@@ -92,11 +92,10 @@ func TestParseNotDump(t *testing.T) {
 		{"heap protobuf", heap.String(), "want goroutine/count"},
 		{"threadcreate debug=1", threads.String(), `debug=1 profile "threadcreate": want goroutine or goroutineleak`},
 		{"heap debug=1", heapText.String(), "not a goroutine dump"},
-		{"gzipped text", gz.String(), "parsing protobuf"},
+		{"gzipped heap debug=1", gz.String(), "not a goroutine dump: want debug=2 text"},
 		{"binary", "\x00\x01\x02", "not a goroutine dump"},
-		{"bad header", "goroutine 1 [running:\n", `line 1: bad goroutine header "goroutine 1 [running:"`},
-		{"bad debug1 total", "goroutine profile: total 3\n1 @ 0x1\n", "add up to 1 goroutines, the title says total 3"},
-		{"bad debug1 line", "goroutine profile: total 1\nxx\n", `line 2: bad debug=1 line "xx"`},
+		{"log line", "goroutine 12 exited\n", "no goroutine header in 1 lines"},
+		{"prose", "see `goroutine 1 [running]` in the log\n", "no goroutine header"},
 	} {
 		_, err := Parse(strings.NewReader(c.input))
 		if err == nil || !strings.Contains(err.Error(), c.want) {

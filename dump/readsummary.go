@@ -48,9 +48,12 @@ func streamSummary(r io.Reader, opt Options) (*Summary, error) {
 func summarizeBytes(b []byte, opt Options, parts int) (sum *Summary, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer faultError(&err)
-	if !isDebug2Text(b[:min(len(b), sniffLen)]) {
+	head := b[:min(len(b), sniffLen)]
+	if !isDebug2Text(head) {
 		return streamSummary(bytes.NewReader(b), opt)
 	}
+	// Colour seen at the start is removed from every part.
+	in := textInput{ansi: bytes.IndexByte(head, 0x1b) >= 0}
 	starts := splitDebug2(b, parts)
 	type result struct {
 		z   *summarizer
@@ -71,7 +74,7 @@ func summarizeBytes(b []byte, opt Options, parts int) (sum *Summary, err error) 
 			r := &results[i]
 			defer faultError(&r.err)
 			r.z = newSummarizer(opt)
-			r.s, r.err = parseDebug2(lineReader{mem: part(i)}, r.z.add)
+			r.s, r.err = parseDebug2(lineReader{mem: part(i)}, r.z.add, in)
 		})
 	}
 	wg.Wait()
@@ -83,16 +86,27 @@ func summarizeBytes(b []byte, opt Options, parts int) (sum *Summary, err error) 
 			// Read the part again, counting lines from the start of the
 			// input, for the error's line number.
 			lines := bytes.Count(b[:starts[i]], []byte("\n"))
-			if _, err := parseDebug2(lineReader{mem: part(i), n: lines}, func(*Goroutine) {}); err != nil {
+			if _, err := parseDebug2(lineReader{mem: part(i), n: lines}, func(*Goroutine) {}, in); err != nil {
 				return nil, err
 			}
 		}
 		return nil, r.err
 	}
 	z, s := results[0].z, results[0].s
+	if s.Format != FormatDebug2 && len(results) > 1 {
+		// A debug=1 title before the first goroutine header, and headers
+		// after it: read it in one pass, as a stream would be.
+		return streamSummary(bytes.NewReader(b), opt)
+	}
 	for _, r := range results[1:] {
 		z.merge(r.z)
 		s.Total += r.s.Total
+		s.Reading.add(r.s.Reading)
+		for _, line := range r.s.Context {
+			if len(s.Context) < maxContext {
+				s.Context = append(s.Context, line)
+			}
+		}
 	}
 	return z.finish(s), nil
 }

@@ -352,10 +352,13 @@ func sameFuncs(funcs []string, n int, fn func(int) string) bool {
 	return true
 }
 
-// headline returns the first non-blank line of a preamble.
+// headline returns the crash line of a preamble (see crashLine): the
+// first, as a panic during a panic prints "panic: first [recovered]" before
+// the second.
 func headline(preamble string) string {
 	for line := range strings.Lines(preamble) {
-		if line = strings.TrimSpace(line); line != "" {
+		line = strings.TrimRight(line, " \t\r\n")
+		if crashLine([]byte(line)) {
 			return line
 		}
 	}
