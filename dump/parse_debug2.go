@@ -324,6 +324,7 @@ func (p *debug2Parser) end() {
 		for line := range strings.Lines(p.snap.Preamble) {
 			if n, ok := matchPrefix([]byte(line), p.clean.prefix); ok {
 				line = line[n:]
+				p.snap.Reading.PrefixedLines++
 			}
 			b.WriteString(line)
 		}
