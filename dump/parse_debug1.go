@@ -164,6 +164,31 @@ func (p *debug2Parser) debug1(line []byte, i int) (*Snapshot, error) {
 func debug1Frame(b []byte, strs interner) (Frame, bool) {
 	var fields [3][]byte
 	n := 0
+	if bytes.IndexByte(b, '\t') < 0 {
+		// Tabs shown as spaces (a log viewer, a paste): the PC and the
+		// function are one word each, the file (which may hold spaces)
+		// the rest.
+		for n < 2 {
+			b = bytes.TrimLeft(b, " ")
+			i := bytes.IndexByte(b, ' ')
+			if i < 0 {
+				i = len(b)
+			}
+			if i > 0 {
+				fields[n] = b[:i]
+				n++
+			}
+			b = b[i:]
+			if len(b) == 0 {
+				break
+			}
+		}
+		if b = bytes.TrimSpace(b); len(b) > 0 {
+			fields[n] = b
+			n++
+		}
+		return debug1Fields(fields[:n], strs)
+	}
 	for _, f := range bytes.Split(b, []byte("\t")) {
 		if len(f) == 0 {
 			continue
@@ -174,6 +199,13 @@ func debug1Frame(b []byte, strs interner) (Frame, bool) {
 		fields[n] = f
 		n++
 	}
+	return debug1Fields(fields[:n], strs)
+}
+
+// debug1Fields reads a frame line's fields: PC, and func+offset and
+// file:line when there is symbol information.
+func debug1Fields(fields [][]byte, strs interner) (Frame, bool) {
+	n := len(fields)
 	if n == 0 {
 		return Frame{}, false
 	}

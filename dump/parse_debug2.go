@@ -372,6 +372,9 @@ func (p *debug2Parser) callName(name []byte) {
 //	created by main.main in goroutine 1
 //	created by main.spawn            (ancestors, and goroutines started by the runtime)
 func (p *debug2Parser) createdBy(rest []byte) {
+	for len(rest) > 0 && isBlank(rest[len(rest)-1]) {
+		rest = rest[:len(rest)-1]
+	}
 	fn := rest
 	var parent int64
 	// The id is the last word; checking what precedes it is much cheaper
