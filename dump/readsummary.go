@@ -78,6 +78,11 @@ func summarizeBytes(b []byte, opt Options, parts int) (sum *Summary, err error) 
 		})
 	}
 	wg.Wait()
+	if results[0].err == nil && results[0].s.Format != FormatDebug2 && len(results) > 1 {
+		// A debug=1 title before the first goroutine header, and headers
+		// after it: read it in one pass, as a stream would be.
+		return streamSummary(bytes.NewReader(b), opt)
+	}
 	for i, r := range results {
 		if r.err == nil {
 			continue
@@ -93,11 +98,6 @@ func summarizeBytes(b []byte, opt Options, parts int) (sum *Summary, err error) 
 		return nil, r.err
 	}
 	z, s := results[0].z, results[0].s
-	if s.Format != FormatDebug2 && len(results) > 1 {
-		// A debug=1 title before the first goroutine header, and headers
-		// after it: read it in one pass, as a stream would be.
-		return streamSummary(bytes.NewReader(b), opt)
-	}
 	for _, r := range results[1:] {
 		z.merge(r.z)
 		s.Total += r.s.Total
@@ -135,7 +135,8 @@ func splitDebug2(b []byte, parts int) []int {
 			}
 			start := from + j + 2 // the header line
 			from = start
-			if k := start + len(prefixGoroutine); k < len(b) && isDigit(b[k]) {
+			// "goroutine 12 exited" (a log line after a dump) is no header.
+			if headerLike(b[start:min(len(b), start+64)]) {
 				starts = append(starts, start)
 				break
 			}

@@ -63,7 +63,7 @@ func indent(by string) func([]byte) []byte {
 // glue joins the first goroutine header to the line before, as a program
 // that printed a message without its newline before runtime.Stack does.
 func glue(b []byte) []byte {
-	i := bytes.Index(b, []byte("goroutine "))
+	i := max(0, bytes.Index(b, []byte("goroutine ")))
 	return slices2(b[:i], []byte("2026/03/14 09:12:07 dumping all stacks"), b[i:])
 }
 
