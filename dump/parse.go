@@ -56,6 +56,9 @@ func parse(r io.Reader, each func(*Goroutine)) (*Snapshot, error) {
 			return nil, fmt.Errorf("reading gzipped input: %w", err)
 		}
 		if !isTextInput(head) {
+			if err := checkProtoHead(head); err != nil {
+				return nil, fmt.Errorf("%w: gzipped input that starts with %q is neither text nor a protobuf profile: %v", errNotDump, clip(head, 16), err)
+			}
 			return protoSnapshot(br, each)
 		}
 		in.reading.Gzip = true
@@ -68,6 +71,9 @@ func parse(r io.Reader, each func(*Goroutine)) (*Snapshot, error) {
 	if isTextInput(head) {
 		in.ansi = bytes.IndexByte(head, 0x1b) >= 0
 		return parseDebug2(lineReader{br: br}, each, in)
+	}
+	if err := checkProtoHead(head); err != nil {
+		return nil, fmt.Errorf("%w: input that starts with %q is neither text nor a protobuf profile: %v", errNotDump, clip(head, 16), err)
 	}
 	s, err := protoSnapshot(br, each)
 	if err != nil {

@@ -1,6 +1,7 @@
 package dump
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 
@@ -39,6 +40,16 @@ func parseProto(r io.Reader) (*Snapshot, error) {
 	s := &Snapshot{Format: FormatProto, Profile: name, Reading: Reading{Dumps: 1},
 		Goroutines: make([]*Goroutine, 0, len(p.Sample))}
 	for i, smp := range p.Sample {
+		// google/pprof's parser leaves a nil where a sample names a
+		// location the profile does not define: validate, do not trust.
+		if smp == nil {
+			return nil, fmt.Errorf("sample %d is missing", i)
+		}
+		for j, loc := range smp.Location {
+			if loc == nil {
+				return nil, fmt.Errorf("sample %d names location %d, which the profile does not define: want a location id from its table", i, j)
+			}
+		}
 		if len(smp.Value) != 1 || smp.Value[0] < 0 || smp.Value[0] > 1<<31 {
 			return nil, fmt.Errorf("sample %d has values %v: want one count", i, smp.Value)
 		}
@@ -65,4 +76,43 @@ func parseProto(r io.Reader) (*Snapshot, error) {
 		s.Goroutines = append(s.Goroutines, g)
 	}
 	return s, nil
+}
+
+// checkProtoHead reads the fields at the start of binary input, head, as a
+// pprof profile's (profile.proto: fields 1 to 15, each a varint or a
+// length-delimited value), so that input that is neither text nor a
+// profile (/dev/urandom, zeros, an image) is refused from its first bytes
+// rather than read whole. The first two fields must end inside head (a
+// profile starts with its small sample types and samples); a later one
+// that runs past it ends the check.
+func checkProtoHead(head []byte) error {
+	fields := 0
+	past := func(i int) error {
+		if fields >= 2 {
+			return nil
+		}
+		return fmt.Errorf("its field %d, at byte %d, runs past the first %d bytes", fields+1, i, len(head))
+	}
+	for i := 0; i < len(head); fields++ {
+		tag, n := binary.Uvarint(head[i:])
+		if n <= 0 {
+			return past(i)
+		}
+		field, wire := tag>>3, tag&7
+		if field < 1 || field > 15 || (wire != 0 && wire != 2) {
+			return fmt.Errorf("byte %d (%#02x) starts no field of a profile (want fields 1 to 15, varint or length-delimited)", i, head[i])
+		}
+		v, m := binary.Uvarint(head[i+n:])
+		if m <= 0 {
+			return past(i)
+		}
+		if wire == 2 && v > uint64(len(head)-i-n-m) {
+			return past(i)
+		}
+		i += n + m
+		if wire == 2 {
+			i += int(v)
+		}
+	}
+	return nil
 }
