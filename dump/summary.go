@@ -411,17 +411,20 @@ func matches(g *Goroutine, re *regexp.Regexp) bool {
 	return false
 }
 
-// headline returns the crash line of a preamble (see crashLine): the
-// first, as a panic during a panic prints "panic: first [recovered]" before
-// the second.
+// headline returns the crash line of a preamble (see crashLine) nearest
+// the dump: a log may hold earlier crashes, and a panic during a panic
+// prints its second "panic:" indented.
 func headline(preamble string) string {
+	last := ""
 	for line := range strings.Lines(preamble) {
 		line = strings.TrimRight(line, " \t\r\n")
+		// "^\SIGQUIT: quit": the terminal echoed the Ctrl-\ that sent it.
+		line = strings.TrimPrefix(line, "^\\")
 		if crashLine([]byte(line)) {
-			return line
+			last = line
 		}
 	}
-	return ""
+	return last
 }
 
 // WriteText prints the summary as text: a header (format, totals, crash
@@ -461,7 +464,7 @@ func (s *Summary) writeText(w io.Writer, color bool) error {
 	}
 	fmt.Fprintln(ew)
 	if s.Headline != "" {
-		fmt.Fprintf(ew, "headline: %s\n", paint(ansiRed+ansiBold, display(s.Headline)))
+		fmt.Fprintf(ew, "headline: %s\n", paint(ansiRed+ansiBold, printable(s.Headline)))
 	}
 	if line := s.Reading.String(); line != "" {
 		fmt.Fprintf(ew, "read: %s\n", paint(ansiYellow, line))
@@ -472,7 +475,7 @@ func (s *Summary) writeText(w io.Writer, color bool) error {
 		fmt.Fprintf(ew, "context before the dump (last %d of %d lines kept, --json has %d):\n",
 			min(shown, len(before)), s.Reading.ContextLines, len(before))
 		for _, line := range before[max(0, len(before)-shown):] {
-			fmt.Fprintf(ew, "  %s\n", paint(ansiDim, display(line)))
+			fmt.Fprintf(ew, "  %s\n", paint(ansiDim, printable(line)))
 		}
 	}
 
@@ -628,6 +631,15 @@ func (rd Reading) String() string {
 		parts = append(parts, fmt.Sprintf("%d race reports in the context", rd.RaceReports))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// printable quotes s if it holds a control character (an escape sequence
+// left in the input must not reach the terminal).
+func printable(s string) string {
+	if strings.ContainsFunc(s, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 // display quotes s if it is empty or holds a tab, a control character or
