@@ -78,10 +78,17 @@ func summarizeBytes(b []byte, opt Options, parts int) (sum *Summary, err error) 
 		})
 	}
 	wg.Wait()
-	if results[0].err == nil && results[0].s.Format != FormatDebug2 && len(results) > 1 {
-		// A debug=1 title before the first goroutine header, and headers
-		// after it: read it in one pass, as a stream would be.
-		return streamSummary(bytes.NewReader(b), opt)
+	if len(results) > 1 {
+		for _, r := range results {
+			// A debug=1 title before the first goroutine header, and
+			// headers after it; or a prefix learned in one part, which the
+			// parts after it would not know: read it in one pass, as a
+			// stream would be. (A prefixed dump has no header at column 0
+			// to cut at: such input mixes dumps.)
+			if r.err == nil && (r.s.Format != FormatDebug2 || r.s.Reading.Prefix != "") {
+				return streamSummary(bytes.NewReader(b), opt)
+			}
+		}
 	}
 	for i, r := range results {
 		if r.err == nil {

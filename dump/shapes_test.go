@@ -398,3 +398,21 @@ func TestShapesDebug1(t *testing.T) {
 		}
 	}
 }
+
+// TestShapesMixed reads dumps appended to one input, one of them indented
+// and one glued: every path agrees, and every goroutine is counted (issue
+// 13 will read such input as a series).
+func TestShapesMixed(t *testing.T) {
+	for _, dir := range fixtureDirs(t) {
+		w := readWant(t, dir, "blocked")
+		clean, err := os.ReadFile(filepath.Join(dir, "blocked.debug2.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := slices2(clean, []byte("\n"), indent("  ")(clean), []byte("\n"), glue(clean), clean)
+		sum := readAllWays(t, in)
+		if sum.Total != 4*w.Total || sum.Reading.Glued != 1 {
+			t.Errorf("%s: total %d, reading %+v; want %d, one glued header", dir, sum.Total, sum.Reading, 4*w.Total)
+		}
+	}
+}
