@@ -256,7 +256,7 @@ func (p *debug2Parser) other(line []byte) {
 	//
 	//	main.main
 	//		/root/go/src/demo/main.go:125
-	if bytes.IndexByte(line, '.') > 0 && bytes.IndexAny(line, " \t") < 0 {
+	if bytes.IndexByte(line, '.') > 0 && !bytes.ContainsAny(line, " \t") {
 		p.callName(line)
 		return
 	}
