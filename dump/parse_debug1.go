@@ -51,7 +51,7 @@ func (p *debug2Parser) debug1(line []byte, i int) (*Snapshot, error) {
 		p.gluedContext(line[:i])
 	}
 	p.flush() // the preamble
-	profile, total, err := parseDebug1Title(line[i:])
+	profile, total, err := parseDebug1Title(bytes.TrimRight(line[i:], " \t"))
 	if err != nil {
 		return nil, err
 	}

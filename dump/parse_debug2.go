@@ -2,6 +2,7 @@ package dump
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -80,6 +81,7 @@ func parseDebug2(lr lineReader, each func(*Goroutine), in textInput) (*Snapshot,
 		each: each,
 	}
 	p.clean = lineCleaner{rd: &p.snap.Reading, ansi: in.ansi}
+	var otherTitle error
 	for {
 		line, err := p.lr.next()
 		if err == io.EOF {
@@ -97,12 +99,21 @@ func parseDebug2(lr lineReader, each func(*Goroutine), in textInput) (*Snapshot,
 		}
 		if !p.started {
 			if i := debug1TitleAt(line); i >= 0 {
-				return p.debug1(line, i)
+				// Another profile's title ("threadcreate profile: total
+				// 9") is context, and the refusal if no dump follows.
+				if _, _, err := parseDebug1Title(bytes.TrimRight(line[i:], " \t")); err != nil {
+					otherTitle = cmp.Or(otherTitle, err)
+				} else {
+					return p.debug1(line, i)
+				}
 			}
 		}
 		p.line(line)
 	}
 	p.end()
+	if !p.started && otherTitle != nil {
+		return nil, otherTitle
+	}
 	if !p.started {
 		if n := p.snap.Reading.RaceReports; n > 0 {
 			return nil, fmt.Errorf("%w: a race detector report (%d %q), which names goroutines but holds no goroutine dump",

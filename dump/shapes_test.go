@@ -416,3 +416,18 @@ func TestShapesMixed(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherProfileTitleIsContext checks that another profile's debug=1
+// title before a goroutine dump is context (the threadcreate profile alone
+// is refused: TestParseNotDump).
+func TestOtherProfileTitleIsContext(t *testing.T) {
+	clean, err := readFixture(t, "panic.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := Summarize(parseBytesForTest(t, clean), Options{})
+	sum := readAllWays(t, slices2([]byte("threadcreate profile: total 9\n"), clean))
+	if sum.Total != base.Total || sum.Headline != base.Headline || sum.Reading.ContextLines != base.Reading.ContextLines+1 {
+		t.Errorf("total %d, headline %q, reading %+v; want %d, %q, one more context line", sum.Total, sum.Headline, sum.Reading, base.Total, base.Headline)
+	}
+}
