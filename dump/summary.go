@@ -472,8 +472,8 @@ func (s *Summary) writeText(w io.Writer, color bool) error {
 	if before := s.Context.Before; len(before) > 0 {
 		// The lines nearest the dump: the crash line and what led to it.
 		const shown = 5
-		fmt.Fprintf(ew, "context before the dump (last %d of %d lines kept, --json has %d):\n",
-			min(shown, len(before)), s.Reading.ContextLines, len(before))
+		fmt.Fprintf(ew, "context before the dump (last %s; --json has up to %d before and %d after it):\n",
+			plural(min(shown, len(before)), "line"), maxSummaryContext, maxSummaryContext)
 		for _, line := range before[max(0, len(before)-shown):] {
 			fmt.Fprintf(ew, "  %s\n", paint(ansiDim, printable(line)))
 		}
@@ -603,34 +603,42 @@ func (rd Reading) String() string {
 		parts = append(parts, "byte order mark skipped")
 	}
 	if rd.ColorLines > 0 {
-		parts = append(parts, fmt.Sprintf("colour removed from %d lines", rd.ColorLines))
+		parts = append(parts, "colour removed from "+plural(rd.ColorLines, "line"))
 	}
 	if rd.Prefix != "" {
 		what := "prefix"
 		if strings.TrimSpace(rd.Prefix) == "" {
 			what = "indentation"
 		}
-		parts = append(parts, fmt.Sprintf("%s %q (in its shape) removed from %d lines", what, rd.Prefix, rd.PrefixedLines))
+		parts = append(parts, fmt.Sprintf("%s %q (in its shape) removed from %s", what, rd.Prefix, plural(rd.PrefixedLines, "line")))
 	}
 	if rd.Glued > 0 {
-		parts = append(parts, fmt.Sprintf("%d goroutine headers glued to other text", rd.Glued))
+		parts = append(parts, plural(rd.Glued, "goroutine header")+" glued to other text")
 	}
 	if rd.Dumps > 1 {
 		parts = append(parts, fmt.Sprintf("%d dumps added up", rd.Dumps))
 	}
 	if rd.Damaged > 0 {
-		parts = append(parts, fmt.Sprintf("%d damaged (counted, state %s)", rd.Damaged, DamagedState))
+		parts = append(parts, fmt.Sprintf("%d damaged (goroutines counted with state %s; debug=1 records, frames or totals)", rd.Damaged, DamagedState))
 	}
 	if rd.Cut != "" {
 		parts = append(parts, "cut: "+rd.Cut)
 	}
 	if rd.ContextLines > 0 {
-		parts = append(parts, fmt.Sprintf("%d lines of context kept", rd.ContextLines))
+		parts = append(parts, plural(rd.ContextLines, "line")+" of context kept")
 	}
 	if rd.RaceReports > 0 {
-		parts = append(parts, fmt.Sprintf("%d race reports in the context", rd.RaceReports))
+		parts = append(parts, plural(rd.RaceReports, "race report")+" in the context")
 	}
 	return strings.Join(parts, "; ")
+}
+
+// plural returns "1 line", "2 lines".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // printable quotes s if it holds a control character (an escape sequence
