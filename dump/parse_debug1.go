@@ -67,6 +67,13 @@ func (p *debug2Parser) debug1(line []byte, i int) (*Snapshot, error) {
 		}
 	}
 	sum := 0 // of the current profile's records
+	// damagedLast: the last line read was damaged; at the end of the
+	// input, a line cut short.
+	damagedLast := false
+	damaged := func() {
+		s.Reading.Damaged++
+		damagedLast = true
+	}
 	// endProfile checks a profile's records against its title; last says
 	// whether it ends the input.
 	endProfile := func(last bool) {
@@ -93,6 +100,7 @@ func (p *debug2Parser) debug1(line []byte, i int) (*Snapshot, error) {
 				p.clean.glued = nil
 			}
 		}
+		damagedLast = false
 		switch {
 		case len(line) == 0:
 			end()
@@ -106,7 +114,7 @@ func (p *debug2Parser) debug1(line []byte, i int) (*Snapshot, error) {
 				if labels, ok := debug1Labels(l, strs); ok {
 					cur.Labels = labels
 				} else {
-					s.Reading.Damaged++
+					damaged()
 				}
 				continue
 			}
@@ -114,7 +122,7 @@ func (p *debug2Parser) debug1(line []byte, i int) (*Snapshot, error) {
 			// #	0x4a0a44   (no symbol)
 			f, ok := debug1Frame(line[1:], strs)
 			if !ok {
-				s.Reading.Damaged++
+				damaged()
 				continue
 			}
 			if f.Func != "" {
@@ -150,6 +158,9 @@ func (p *debug2Parser) debug1(line []byte, i int) (*Snapshot, error) {
 	}
 	end()
 	endProfile(true)
+	if damagedLast && s.Reading.Cut == "" {
+		s.Reading.Cut = "the input ends in a damaged line of the last debug=1 record"
+	}
 	if p.each != nil {
 		for _, g := range s.Goroutines {
 			p.each(g)

@@ -317,6 +317,12 @@ func (p *debug2Parser) gluedContext(text []byte) {
 // without the prefix learned after it was read. An input that ends inside
 // a goroutine's stack was cut.
 func (p *debug2Parser) end() {
+	if p.clean.pending {
+		// The header was the last line: nothing says its text is a prefix.
+		p.clean.unlearn()
+		p.gluedContext(p.clean.glued)
+		p.clean.glued = nil
+	}
 	if p.in {
 		switch {
 		case p.cur.State == DamagedState && len(p.frames) == 0:

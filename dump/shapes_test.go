@@ -371,7 +371,7 @@ func TestShapesDebug1(t *testing.T) {
 			in      []byte
 			total   int
 			reading Reading
-		}{"cut-in-frames", cut, w.Total, Reading{Dumps: 1, Damaged: 1}})
+		}{"cut-in-frames", cut, w.Total, Reading{Dumps: 1, Damaged: 1, Cut: "the input ends in a damaged line of the last debug=1 record"}})
 		for _, c := range cases {
 			t.Run(filepath.Base(dir)+"/"+c.name, func(t *testing.T) {
 				sum := readAllWays(t, c.in)
@@ -429,5 +429,19 @@ func TestOtherProfileTitleIsContext(t *testing.T) {
 	sum := readAllWays(t, slices2([]byte("threadcreate profile: total 9\n"), clean))
 	if sum.Total != base.Total || sum.Headline != base.Headline || sum.Reading.ContextLines != base.Reading.ContextLines+1 {
 		t.Errorf("total %d, headline %q, reading %+v; want %d, %q, one more context line", sum.Total, sum.Headline, sum.Reading, base.Total, base.Headline)
+	}
+}
+
+// TestGluedLastLine checks a header after other text on the last line:
+// nothing follows to show the text is a prefix, so it is glued context.
+func TestGluedLastLine(t *testing.T) {
+	clean, err := readFixture(t, "blocked.debug2.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, _, _ := bytes.Cut(clean, []byte("\n"))
+	sum := readAllWays(t, slices2([]byte("2026/03/14 09:12:07 dumping: "), header))
+	if sum.Total != 1 || sum.Reading.Glued != 1 || sum.Reading.Prefix != "" || sum.Reading.ContextLines != 1 {
+		t.Errorf("total %d, reading %+v; want 1 goroutine, its line's start glued context", sum.Total, sum.Reading)
 	}
 }
