@@ -207,15 +207,17 @@ func (z *summarizer) add(g *Goroutine) {
 		row.MaxMinutes = max(row.MaxMinutes, g.Minutes)
 		z.lastRow = row
 	}
-	for k, v := range g.Labels {
-		z.labels[[2]string{k, v}] += n
+	if len(g.Labels) > 0 {
+		for k, v := range g.Labels {
+			z.labels[[2]string{k, v}] += n
+		}
 	}
 
 	// Neighbours mostly share their group; and the parser hands over
 	// the same strings for the same functions and files, which compare
 	// at once.
 	acc := z.lastGroup
-	if acc == nil || acc.State != state || !slices.Equal(acc.Frames, g.Frames) {
+	if acc == nil || acc.State != state || !sameFrames(acc.Frames, g.Frames) {
 		acc = z.find(state, fromLabel, g.Frames)
 	}
 	z.lastGroup = acc
@@ -252,7 +254,7 @@ func (z *summarizer) find(state string, fromLabel bool, frames []Frame) *groupAc
 	}
 	key := z.h.Sum64()
 	for _, j := range z.byHash[key] {
-		if acc := z.groups[j]; acc.State == state && slices.Equal(acc.Frames, frames) {
+		if acc := z.groups[j]; acc.State == state && sameFrames(acc.Frames, frames) {
 			return acc
 		}
 	}
@@ -392,6 +394,20 @@ func lastLines(text string, n int) []string {
 		}
 	}
 	return lines[max(0, len(lines)-n):]
+}
+
+// sameFrames is slices.Equal for frames, written out: the generic
+// comparison of each Frame was a third of Summarize.
+func sameFrames(a, b []Frame) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Line != b[i].Line || a[i].Func != b[i].Func || a[i].File != b[i].File {
+			return false
+		}
+	}
+	return true
 }
 
 func matches(g *Goroutine, re *regexp.Regexp) bool {
