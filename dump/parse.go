@@ -150,6 +150,9 @@ type lineReader struct {
 	mem  []byte // the rest of the input, when br is nil
 	long []byte // a line longer than the bufio buffer
 	n    int    // number of the last line returned, from 1
+	// unterminated: the last line returned ended the input without a
+	// newline (the runtime ends every line with one: a cut).
+	unterminated bool
 }
 
 // next returns the next line, or io.EOF after the last.
@@ -162,7 +165,7 @@ func (lr *lineReader) next() ([]byte, error) {
 		if i := bytes.IndexByte(line, '\n'); i >= 0 {
 			line, lr.mem = line[:i], line[i+1:]
 		} else {
-			lr.mem = nil
+			lr.mem, lr.unterminated = nil, true
 		}
 		if len(line) > maxLine {
 			return nil, fmt.Errorf("line %d is longer than %d bytes", lr.n+1, maxLine)
@@ -188,6 +191,7 @@ func (lr *lineReader) next() ([]byte, error) {
 	if len(line) == 0 && err == io.EOF {
 		return nil, io.EOF
 	}
+	lr.unterminated = err == io.EOF
 	lr.n++
 	line = bytes.TrimSuffix(line, []byte("\n"))
 	line = bytes.TrimSuffix(line, []byte("\r"))

@@ -48,6 +48,9 @@ type debug2Parser struct {
 	fileFor fileTarget
 	// fileCut: the last "\tfile:line" line had no line number.
 	fileCut bool
+	// unknown: the last line, in a goroutine block, was none of the
+	// runtime's (kept as context).
+	unknown bool
 	// prevFile is the file of the frame at the same depth in the previous
 	// goroutine, when the function is the same (see call).
 	prevFile string
@@ -97,6 +100,7 @@ func parseDebug2(lr lineReader, each func(*Goroutine), in textInput) (*Snapshot,
 				p.clean.glued = nil
 			}
 		}
+		p.unknown = false
 		if !p.started {
 			if i := debug1TitleAt(line); i >= 0 {
 				// Another profile's title ("threadcreate profile: total
@@ -290,6 +294,7 @@ func (p *debug2Parser) context(line []byte) {
 	if len(p.snap.Context) < maxContext {
 		p.snap.Context = append(p.snap.Context, string(line))
 	}
+	p.unknown = p.in
 	p.fileFor = fileNone
 }
 
@@ -333,6 +338,8 @@ func (p *debug2Parser) end() {
 			p.snap.Reading.Cut = fmt.Sprintf("the input ends in goroutine %d's stack, at \"created by\" without its file:line", p.cur.ID)
 		case p.fileCut:
 			p.snap.Reading.Cut = fmt.Sprintf("the input ends in goroutine %d's stack, in a file:line", p.cur.ID)
+		case p.unknown && p.lr.unterminated:
+			p.snap.Reading.Cut = fmt.Sprintf("the input ends in goroutine %d's stack, in a line cut short", p.cur.ID)
 		}
 	}
 	p.flush()

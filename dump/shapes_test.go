@@ -268,6 +268,7 @@ func TestShapesCut(t *testing.T) {
 		}
 		header := bytes.IndexByte(clean[at:], '\n') + at
 		fn := bytes.IndexByte(clean[header+1:], '\n') + header + 1
+		file := bytes.IndexByte(clean[fn+1:], '\n') + fn + 1
 		for _, c := range []struct {
 			name  string
 			end   int
@@ -279,6 +280,9 @@ func TestShapesCut(t *testing.T) {
 			{"mid-header", at + (header-at)/2 + len("goroutine 12"), k + 1, DamagedState, "header"},
 			{"after-function", fn + 1, k + 1, all.Goroutines[k].State, "function line"},
 			{"in-file-line", fn + 6, k + 1, all.Goroutines[k].State, "file:line"},
+			// The line after the first frame ("created by", or the next
+			// frame) cut after 5 bytes.
+			{"in-next-line", file + 6, k + 1, all.Goroutines[k].State, "stack"},
 		} {
 			t.Run(filepath.Base(dir)+"/"+c.name, func(t *testing.T) {
 				sum := readAllWays(t, clean[:c.end])
