@@ -83,6 +83,7 @@ func parseDebug2(lr lineReader, each func(*Goroutine), in textInput) (*Snapshot,
 		snap: Snapshot{Format: FormatDebug2, Reading: in.reading},
 		each: each,
 	}
+	p.snap.Reading.Dumps = 1
 	p.clean = lineCleaner{rd: &p.snap.Reading, ansi: in.ansi}
 	var otherTitle error
 	for {
@@ -196,6 +197,12 @@ func (p *debug2Parser) line(line []byte) {
 // frames are real.
 func (p *debug2Parser) block(line []byte) {
 	p.flush()
+	// Context between goroutines (a crash line, a log, a prompt) ends
+	// one dump; the header after it starts the next.
+	if p.snap.contextAtEnd {
+		p.snap.Reading.Dumps++
+		p.snap.contextAtEnd = false
+	}
 	p.started, p.in = true, true
 	p.begin()
 	// A trailing blank (pasted, or a cut "...]: ") is no part of it.
@@ -295,6 +302,7 @@ func (p *debug2Parser) context(line []byte) {
 		p.snap.Context = append(p.snap.Context, string(line))
 	}
 	p.unknown = p.in
+	p.snap.contextAtEnd = p.started
 	p.fileFor = fileNone
 }
 
@@ -354,7 +362,6 @@ func (p *debug2Parser) end() {
 		}
 		p.snap.Preamble = b.String()
 	}
-	p.snap.Reading.Dumps = 1
 }
 
 // call handles a frame's function line:

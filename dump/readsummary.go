@@ -105,9 +105,15 @@ func summarizeBytes(b []byte, opt Options, parts int) (sum *Summary, err error) 
 		return nil, r.err
 	}
 	z, s := results[0].z, results[0].s
-	for _, r := range results[1:] {
+	for i, r := range results[1:] {
 		z.merge(r.z)
 		s.Total += r.s.Total
+		// Each part counted its first dump; it continues the one before
+		// unless context ended the part before.
+		r.s.Reading.Dumps--
+		if results[i].s.contextAtEnd {
+			r.s.Reading.Dumps++
+		}
 		s.Reading.add(r.s.Reading)
 		for _, line := range r.s.Context {
 			if len(s.Context) < maxContext {

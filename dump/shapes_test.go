@@ -415,8 +415,19 @@ func TestShapesMixed(t *testing.T) {
 		}
 		in := slices2(clean, []byte("\n"), indent("  ")(clean), []byte("\n"), glue(clean), clean)
 		sum := readAllWays(t, in)
-		if sum.Total != 4*w.Total || sum.Reading.Glued != 1 {
-			t.Errorf("%s: total %d, reading %+v; want %d, one glued header", dir, sum.Total, sum.Reading, 4*w.Total)
+		// Only the glued text stands between two of them: two dumps
+		// told apart.
+		if sum.Total != 4*w.Total || sum.Reading.Glued != 1 || sum.Reading.Dumps != 2 {
+			t.Errorf("%s: total %d, reading %+v; want %d, one glued header, 2 dumps", dir, sum.Total, sum.Reading, 4*w.Total)
+		}
+		// A shell session between two crashes: two dumps, also in parts.
+		crash, err := os.ReadFile(filepath.Join(dir, "panic.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		two := readAllWays(t, slices2(afterLog(crash), crash))
+		if two.Reading.Dumps != 2 {
+			t.Errorf("%s: two crashes with a shell session between: reading %+v, want 2 dumps", dir, two.Reading)
 		}
 	}
 }

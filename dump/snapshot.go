@@ -34,6 +34,10 @@ type Snapshot struct {
 	// Goroutines holds one entry per goroutine for debug=2, one per record
 	// (debug=1) or sample (protobuf) with its Count otherwise.
 	Goroutines []*Goroutine `json:"goroutines"`
+
+	// contextAtEnd: debug=2 context came after the last goroutine read,
+	// so that a header after it starts another dump (see Reading.Dumps).
+	contextAtEnd bool
 }
 
 // Reading records how a dump was read: the shapes that logs, terminals and
@@ -71,7 +75,8 @@ type Reading struct {
 	// before is summarised.
 	Cut string `json:"cut,omitempty"`
 	// Dumps counts the dumps read: one, or the debug=1 profiles appended
-	// to one input (their records are added up).
+	// to one input, or the debug=2 dumps with context between them (a
+	// crash line, a log, a prompt); their goroutines are added up.
 	Dumps int `json:"dumps"`
 	// ContextLines counts the non-blank lines that are no part of a dump:
 	// the crash line, log lines, prose around a pasted dump.
@@ -174,6 +179,7 @@ func (rd *Reading) add(o Reading) {
 	rd.Damaged += o.Damaged
 	rd.ContextLines += o.ContextLines
 	rd.RaceReports += o.RaceReports
+	rd.Dumps += o.Dumps
 	if o.Cut != "" {
 		rd.Cut = o.Cut
 	}
