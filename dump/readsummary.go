@@ -133,10 +133,12 @@ func splitDebug2(b []byte, parts int) []int {
 	// Part 0 keeps the preamble (a crash's log can be most of the input)
 	// and at least the first goroutine: cut only after the first header.
 	first := 0
-	if !bytes.HasPrefix(b, prefixGoroutine) {
-		if first = bytes.Index(b, []byte("\ngoroutine ")); first < 0 {
+	for !headerLike(b[first:min(len(b), first+64)]) {
+		j := bytes.Index(b[first:], []byte("\ngoroutine "))
+		if j < 0 {
 			return starts
 		}
+		first += j + 1
 	}
 	boundary := []byte("\n\ngoroutine ")
 	for i := 1; i < parts; i++ {
