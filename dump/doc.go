@@ -11,6 +11,24 @@
 // summarised as it is read, in memory that grows with the number of
 // distinct stacks rather than with the dump.
 //
+// # Reference and fast paths
+//
+// One plain parser (parse*.go, clean.go) and summariser (summary.go) are
+// the reference: they read a stream one line (or protobuf message) at a
+// time. Each optimisation lives in a file named for it, and tests
+// (reference_test.go) and fuzz targets check that it reads what the
+// reference reads:
+//
+//   - intern.go: interned names and paths, last-value caches and a frame
+//     arena in the text parsers;
+//   - summary_cache.go: the summariser's last row and group, tried first;
+//   - readsummary_mapped.go (mapfile_*.go): a regular file mapped rather
+//     than read, with a file cut short meanwhile reported, not crashed on;
+//   - readsummary_parts.go: debug=2 text in memory summarised in parts in
+//     parallel, and the parts merged;
+//   - textbuf.go (textbuf_*.go): the buffer [WriteGoroutineText] keeps for
+//     the next dump, which [ReleaseTextBuffer] gives back.
+//
 // # Formats
 //
 // debug=2 text: runtime.Stack(buf, true), pprof.Lookup("goroutine").WriteTo(w, 2),

@@ -31,20 +31,27 @@ var errNotDump = errors.New(`not a goroutine dump: want debug=2 text ("goroutine
 // comes before the first goroutine header; other binary input is tried as
 // an uncompressed protobuf. Text is read as users hold it: see [Reading].
 func Parse(r io.Reader) (*Snapshot, error) {
-	return parse(r, nil)
+	return parse(r, nil, readOptions{})
+}
+
+// readOptions are the internal choices of a read.
+type readOptions struct {
+	// plain: read with the reference parser, without the allocation
+	// savers of intern.go.
+	plain bool
 }
 
 // parse is Parse; with each set, it hands each goroutine to each instead
 // of keeping it in the Snapshot, whose Goroutines is then empty. A debug=2
 // goroutine is handed over as soon as its block ends, and the Goroutine
 // and its Frames are reused for the next one once each returns.
-func parse(r io.Reader, each func(*Goroutine)) (*Snapshot, error) {
+func parse(r io.Reader, each func(*Goroutine), ro readOptions) (*Snapshot, error) {
 	br := bufio.NewReaderSize(r, readBuffer)
 	head, err := peekHead(br)
 	if err != nil {
 		return nil, err
 	}
-	var in textInput
+	in := textInput{plain: ro.plain}
 	if isGzip(head) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
@@ -196,54 +203,6 @@ func (lr *lineReader) next() ([]byte, error) {
 	line = bytes.TrimSuffix(line, []byte("\n"))
 	line = bytes.TrimSuffix(line, []byte("\r"))
 	return line, nil
-}
-
-// interner returns one shared string per distinct byte sequence, so that
-// the function names and file paths repeated across thousands of stacks
-// are allocated once.
-type interner map[string]string
-
-func (in interner) get(b []byte) string {
-	if s, ok := in[string(b)]; ok { // no allocation for the lookup
-		return s
-	}
-	s := string(b)
-	in[s] = s
-	return s
-}
-
-// again returns get(b), trying *last first and leaving the result there:
-// neighbouring goroutines mostly share their states, creators and files,
-// and one comparison is cheaper than a lookup.
-func (in interner) again(last *string, b []byte) string {
-	if *last != string(b) {
-		*last = in.get(b)
-	}
-	return *last
-}
-
-// frameArena hands out frame slices carved from shared chunks, so that a
-// dump of 100k goroutines makes a few hundred allocations for its frames
-// rather than one or more per goroutine.
-type frameArena struct {
-	chunk []Frame
-}
-
-const arenaChunk = 8192
-
-func (a *frameArena) copy(fs []Frame) []Frame {
-	if len(fs) == 0 {
-		return nil
-	}
-	if len(fs) > cap(a.chunk)-len(a.chunk) {
-		if len(fs) > arenaChunk/8 {
-			return append([]Frame(nil), fs...)
-		}
-		a.chunk = make([]Frame, 0, arenaChunk)
-	}
-	start := len(a.chunk)
-	a.chunk = append(a.chunk, fs...)
-	return a.chunk[start:len(a.chunk):len(a.chunk)]
 }
 
 // atoi parses a non-negative decimal number; ok is false for an empty,

@@ -52,7 +52,7 @@ type debug2Parser struct {
 	// runtime's (kept as context).
 	unknown bool
 	// prevFile is the file of the frame at the same depth in the previous
-	// goroutine, when the function is the same (see call).
+	// goroutine, when the function is the same (see repeatedFrame).
 	prevFile string
 	// The status and creator of the previous goroutine, tried before
 	// the interner (see interner.again).
@@ -74,14 +74,18 @@ const (
 type textInput struct {
 	reading Reading // Gzip, BOM
 	ansi    bool    // ANSI escape sequences in the first bytes
+	plain   bool    // the reference parser: see intern.go
 }
 
 func parseDebug2(lr lineReader, each func(*Goroutine), in textInput) (*Snapshot, error) {
 	p := &debug2Parser{
-		lr:   lr,
-		strs: make(interner),
-		snap: Snapshot{Format: FormatDebug2, Reading: in.reading},
-		each: each,
+		lr:    lr,
+		snap:  Snapshot{Format: FormatDebug2, Reading: in.reading},
+		each:  each,
+		arena: frameArena{plain: in.plain},
+	}
+	if !in.plain {
+		p.strs = make(interner)
 	}
 	p.snap.Reading.Dumps = 1
 	p.clean = lineCleaner{rd: &p.snap.Reading, ansi: in.ansi}
@@ -384,15 +388,8 @@ func (p *debug2Parser) callName(name []byte) {
 		p.fileFor = fileAncestorFrame
 		return
 	}
-	// Neighbouring goroutines mostly share their stacks, and p.frames
-	// still holds the previous goroutine's: a frame that repeats the one
-	// at the same depth is one comparison, not a lookup.
-	if n := len(p.frames); n < cap(p.frames) {
-		if prev := p.frames[:n+1][n]; prev.Func == string(name) {
-			p.frames = append(p.frames, Frame{Func: prev.Func})
-			p.fileFor, p.prevFile = fileFrame, prev.File
-			return
-		}
+	if p.repeatedFrame(name) {
+		return
 	}
 	p.frames = append(p.frames, Frame{Func: p.strs.get(name)})
 	p.fileFor, p.prevFile = fileFrame, ""

@@ -138,15 +138,16 @@ func textShapes() []shape {
 	}
 }
 
-// readAllWays reads b through Parse and Summarize, streaming, in parts,
-// and from a mapped file, wants them to agree, and returns the summary.
+// readAllWays reads b with the reference reader (reference_test.go) and
+// streaming, in parts and from a mapped file, wants them to agree, and
+// returns the summary.
 func readAllWays(t *testing.T, b []byte) *Summary {
 	t.Helper()
-	s, err := Parse(bytes.NewReader(b))
+	s, err := parseReference(b)
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
-	want := Summarize(s, Options{})
+	want := summarizeReference(s, Options{})
 	stream, err := ReadSummary(bytes.NewReader(b), Options{})
 	if err != nil {
 		t.Fatalf("ReadSummary: %v", err)

@@ -161,9 +161,11 @@ type summarizer struct {
 	byHash  map[uint64][]int // hash of the state and frames -> indexes in groups
 	seed    maphash.Seed
 	h       maphash.Hash
-	// The row and group of the previous goroutine, tried first.
+	// The row and group of the previous goroutine, tried first (see
+	// summary_cache.go) unless plain (the reference summariser).
 	lastRow   *StateRow
 	lastGroup *groupAcc
+	plain     bool
 }
 
 func newSummarizer(opt Options) *summarizer {
@@ -193,8 +195,8 @@ func (z *summarizer) add(g *Goroutine) {
 		fromLabel = state != ""
 	}
 	if state != "" {
-		row := z.lastRow
-		if row == nil || row.State != state {
+		row := z.cachedRow(state)
+		if row == nil {
 			row = z.states[state]
 		}
 		if row == nil {
@@ -213,11 +215,8 @@ func (z *summarizer) add(g *Goroutine) {
 		}
 	}
 
-	// Neighbours mostly share their group; and the parser hands over
-	// the same strings for the same functions and files, which compare
-	// at once.
-	acc := z.lastGroup
-	if acc == nil || acc.State != state || !sameFrames(acc.Frames, g.Frames) {
+	acc := z.cachedGroup(state, g.Frames)
+	if acc == nil {
 		acc = z.find(state, fromLabel, g.Frames)
 	}
 	z.lastGroup = acc
@@ -267,48 +266,6 @@ func (z *summarizer) find(state string, fromLabel bool, frames []Frame) *groupAc
 	z.byHash[key] = append(z.byHash[key], len(z.groups))
 	z.groups = append(z.groups, acc)
 	return acc
-}
-
-// merge adds to z what o gathered from the input that follows z's: the
-// goroutine ids kept per group stay in input order.
-func (z *summarizer) merge(o *summarizer) {
-	z.matched += o.matched
-	for name, r := range o.states {
-		row := z.states[name]
-		if row == nil {
-			c := *r
-			z.states[name] = &c
-			continue
-		}
-		row.Count += r.Count
-		row.Leaked += r.Leaked
-		row.MinMinutes = min(row.MinMinutes, r.MinMinutes)
-		row.MaxMinutes = max(row.MaxMinutes, r.MaxMinutes)
-	}
-	for kv, n := range o.labels {
-		z.labels[kv] += n
-	}
-	for _, g := range o.groups {
-		acc := z.find(g.State, g.StateFromLabel, g.Frames)
-		acc.Count += g.Count
-		acc.Leaked += g.Leaked
-		for name := range g.createdBy {
-			acc.createdBy[name] = true
-		}
-		for _, id := range g.IDs {
-			if len(acc.IDs) == maxGroupIDs {
-				break
-			}
-			acc.IDs = append(acc.IDs, id)
-		}
-		if len(g.labels) > 0 && acc.labels == nil {
-			acc.labels = map[[2]string]int{}
-		}
-		for kv, n := range g.labels {
-			acc.labels[kv] += n
-		}
-	}
-	z.lastRow, z.lastGroup = nil, nil
 }
 
 // finish sorts what add gathered into the Summary of s (whose Goroutines

@@ -1,0 +1,54 @@
+package dump
+
+import (
+	"errors"
+	"os"
+	"runtime"
+	"runtime/debug"
+)
+
+// The mapped-file path of ReadSummary, fenced here: a regular file is
+// mapped into memory rather than read (mapfile_*.go), so that its pages
+// come from the page cache without a copy, and summarised in parts
+// (readsummary_parts.go). A file that another process cuts short while it
+// is mapped faults on the lost pages: the fault is recovered here and
+// reported as errFileChanged. streamSummary is the reference it must
+// agree with (reference_test.go, FuzzDebug2).
+
+// readMapped summarises the rest of f from a mapping of it; ok is false
+// when f cannot be mapped (read it then).
+func readMapped(f *os.File, opt Options) (sum *Summary, err error, ok bool) {
+	b, unmap, ok := mapFile(f)
+	if !ok {
+		return nil, nil, false
+	}
+	defer unmap()
+	sum, err = summarizeBytes(b, opt, max(1, min(runtime.GOMAXPROCS(0), len(b)/minPart)))
+	return sum, err, true
+}
+
+// errFileChanged is the error for a fault while reading a mapped file.
+var errFileChanged = errors.New("the file was cut short while being read")
+
+// faultSafe runs read with memory faults turned into errFileChanged. Each
+// goroutine that reads mapped memory must read it inside faultSafe:
+// debug.SetPanicOnFault is per goroutine.
+func faultSafe(read func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer faultError(&err)
+	return read()
+}
+
+// faultError turns the panic of a memory fault (reading a mapped file
+// that another process truncated) into errFileChanged in *err; other
+// panics go on. It must be deferred, by a goroutine that has set
+// debug.SetPanicOnFault.
+func faultError(err *error) {
+	if r := recover(); r != nil {
+		if _, ok := r.(interface{ Addr() uintptr }); ok {
+			*err = errFileChanged
+			return
+		}
+		panic(r)
+	}
+}
