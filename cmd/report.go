@@ -2,11 +2,14 @@ package cmd
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +34,7 @@ func reportCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as JSON (schema: see package dump)"},
 			&cli.IntFlag{Name: "top", Value: 10, Usage: "stack groups shown, largest first; 0 for all"},
 			&cli.StringFlag{Name: "match", Usage: "keep goroutines whose wait reason, any function or any label (key=value) matches this regular expression"},
+			&cli.StringFlag{Name: "max-decompressed", Value: "1GiB", Usage: "the most `SIZE` gzipped input may decompress to (bytes, or with KiB, MiB, GiB); more is refused"},
 			&cli.StringFlag{Name: "html", Usage: "write the summary as one self-contained HTML page to `FILE` (- for stdout); the 1000 largest groups unless --top is given", TakesFile: true},
 		},
 		Action: func(c *cli.Context) error {
@@ -41,6 +45,11 @@ func reportCommand(e *env) *cli.Command {
 			if opt.Top < 0 {
 				return usagef("report: --top %d: want 0 (all) or more", opt.Top)
 			}
+			limit, err := parseByteSize(c.String("max-decompressed"))
+			if err != nil {
+				return usagef("report: --max-decompressed %q: %v", c.String("max-decompressed"), err)
+			}
+			opt.MaxDecompressed = limit
 			if m := c.String("match"); m != "" {
 				re, err := regexp.Compile(m)
 				if err != nil {
@@ -70,6 +79,9 @@ func runReport(e *env, src string, opt dump.Options, asJSON bool, html string) e
 	}
 	defer closeIn()
 	s, err := dump.ReadSummary(in, opt)
+	if limit := (*dump.DecompressedLimitError)(nil); errors.As(err, &limit) {
+		return usagef("report: %s: %v: want less, or a higher --max-decompressed", name, err)
+	}
 	if err != nil {
 		return usagef("report: %s: %v", name, err)
 	}
@@ -133,4 +145,24 @@ func writeHTMLReport(e *env, path string, r *web.Report) error {
 		return fmt.Errorf("report: --html %q: %v", path, err)
 	}
 	return f.commit()
+}
+
+// parseByteSize reads a size in bytes: a number, or a number followed by
+// KiB, MiB or GiB.
+func parseByteSize(s string) (int64, error) {
+	num, unit := s, int64(1)
+	for _, u := range []struct {
+		suffix string
+		n      int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			num, unit = n, u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/unit {
+		return 0, errors.New("want a positive number of bytes, or of KiB, MiB or GiB (1GiB)")
+	}
+	return n * unit, nil
 }

@@ -2,12 +2,15 @@ package dump
 
 import (
 	"bytes"
+	"compress/gzip"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"testing"
+	"time"
 )
 
 // The benchmarks pair each fast path with the reference it replaces, as
@@ -183,6 +186,92 @@ func BenchmarkReadSummary100k(b *testing.B) {
 					b.Fatalf("read %d goroutines", s.Total)
 				}
 			})
+		})
+	}
+}
+
+// peakHeap runs op and returns the most heap its objects took meanwhile,
+// less what they took before, sampled from runtime/metrics every 100µs.
+func peakHeap(op func()) uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 {
+		metrics.Read(sample)
+		return sample[0].Value.Uint64()
+	}
+	runtime.GC()
+	base := read()
+	stop := make(chan struct{})
+	peak := make(chan uint64)
+	go func() {
+		most := base
+		tick := time.NewTicker(100 * time.Microsecond)
+		defer tick.Stop()
+		for {
+			most = max(most, read())
+			select {
+			case <-stop:
+				peak <- most
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	op()
+	close(stop)
+	return max(<-peak, read()) - base
+}
+
+// BenchmarkHostileReaders reads crafted inputs whose size on disk says
+// little of what they unpack to, and reports the peak heap of each read
+// (peak-heap-MiB): a protobuf of 10M samples of count 1 (39 KB gzipped;
+// google/pprof's parser took 3.5 GB for it), 10M empty samples (refused),
+// debug=1 text of 100k records of one stack, and gzipped debug=2 text of
+// 10k copies of a dump (the cap on decompression ends it).
+func BenchmarkHostileReaders(b *testing.B) {
+	gz := func(write func(w io.Writer)) []byte {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		write(zw)
+		zw.Close()
+		return buf.Bytes()
+	}
+	text, err := readFixture(b, "blocked.debug2.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	one, err := readFixture(b, "blocked.debug1.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, records, _ := bytes.Cut(one, []byte("\n"))
+	debug1 := append([]byte("goroutine profile: total 0\n"), bytes.Repeat(records, 100_000/bytes.Count(records, []byte(" @ ")))...)
+	for _, c := range []struct {
+		name    string
+		input   []byte
+		opt     Options
+		wantErr bool
+	}{
+		{"proto-10M-count-one", gz(func(w io.Writer) { repeatedSamples(w, 10_000_000, countOne) }), Options{}, false},
+		{"proto-10M-empty", gz(func(w io.Writer) { repeatedSamples(w, 10_000_000, nil) }), Options{}, true},
+		{"debug1-100k-records", debug1, Options{}, false},
+		{"gzip-text-bomb", gz(func(w io.Writer) {
+			for range 10_000 {
+				w.Write(text)
+			}
+		}), Options{MaxDecompressed: 64 << 20}, true},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var peak uint64
+			loop(b, func() {
+				peak = max(peak, peakHeap(func() {
+					_, err := ReadSummary(bytes.NewReader(c.input), c.opt)
+					if (err != nil) != c.wantErr {
+						b.Fatalf("%d bytes: %v", len(c.input), err)
+					}
+				}))
+			})
+			b.ReportMetric(float64(len(c.input)), "input-bytes")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 		})
 	}
 }

@@ -7,9 +7,11 @@
 //
 // Read: [Parse] detects the format and returns a [Snapshot];
 // [Summarize] counts its goroutines by state, by stack and by label.
-// [ReadSummary] does both without keeping the goroutines: a debug=2 dump is
+// [ReadSummary] does both without keeping the goroutines: every format is
 // summarised as it is read, in memory that grows with the number of
-// distinct stacks rather than with the dump.
+// distinct stacks rather than with the dump. Gzipped input may decompress
+// to at most [DefaultMaxDecompressed] bytes unless
+// Options.MaxDecompressed says otherwise.
 //
 // # Reference and fast paths
 //
@@ -66,9 +68,10 @@
 //	# labels: {"job":"w7"}
 //	#	0x4a0a44	main.worker+0x24	/src/app/main.go:12
 //
-// protobuf: pprof.Lookup("goroutine").WriteTo(w, 0), gzipped (or not), read
-// with github.com/google/pprof/profile: one sample per stack and label
-// set, value = count, labels from Sample.Label. No state either.
+// protobuf: pprof.Lookup("goroutine").WriteTo(w, 0), gzipped (or not),
+// decoded as a stream (parse_proto.go): one sample per stack and label
+// set, value = count; samples of the same stack and labels are added up.
+// No state either.
 //
 // The goroutineleak profile (Go 1.27; Go 1.26 with
 // GOEXPERIMENT=goroutineleakprofile) has the same three forms; at debug=2

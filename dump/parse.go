@@ -3,6 +3,7 @@ package dump
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -39,6 +40,49 @@ type readOptions struct {
 	// plain: read with the reference parser, without the allocation
 	// savers of intern.go.
 	plain bool
+	// maxDecompressed is Options.MaxDecompressed.
+	maxDecompressed int64
+}
+
+// DefaultMaxDecompressed is the most bytes gzipped input may decompress to
+// unless Options.MaxDecompressed says otherwise: four times the text of a
+// million goroutines. Nothing read is kept whole (text is summarised as it
+// is read, a protobuf's samples added up as they are decoded), so the cap
+// bounds the time spent on a gzip bomb, not memory.
+const DefaultMaxDecompressed = 1 << 30
+
+// DecompressedLimitError is the error for gzipped input that decompresses
+// to more than the limit.
+type DecompressedLimitError struct{ Limit int64 }
+
+func (e *DecompressedLimitError) Error() string {
+	return fmt.Sprintf("gzipped input decompresses to more than the limit of %d bytes", e.Limit)
+}
+
+// capReader reads r until it has given left bytes, then fails with a
+// DecompressedLimitError.
+type capReader struct {
+	r     io.Reader
+	left  int64
+	limit int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		// One more byte says whether the input ends at the limit.
+		var one [1]byte
+		n, err := c.r.Read(one[:])
+		if n > 0 {
+			return 0, &DecompressedLimitError{Limit: c.limit}
+		}
+		return 0, err
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
 }
 
 // parse is Parse; with each set, it hands each goroutine to each instead
@@ -58,7 +102,8 @@ func parse(r io.Reader, each func(*Goroutine), ro readOptions) (*Snapshot, error
 			return nil, fmt.Errorf("reading gzipped input: %w", err)
 		}
 		defer zr.Close()
-		br = bufio.NewReaderSize(zr, readBuffer)
+		limit := cmp.Or(ro.maxDecompressed, DefaultMaxDecompressed)
+		br = bufio.NewReaderSize(&capReader{r: zr, left: limit, limit: limit}, readBuffer)
 		if head, err = peekHead(br); err != nil {
 			return nil, fmt.Errorf("reading gzipped input: %w", err)
 		}

@@ -60,11 +60,21 @@ func (p *debug2Parser) debug1(line []byte, i int) (*Snapshot, error) {
 	strs := p.strs
 	var cur *Goroutine
 	var frames []Frame
+	// With p.each, a record is handed over as it ends, and its Goroutine
+	// and frames reused for the next: memory does not grow with the
+	// records.
+	var one *Goroutine
 	end := func() {
-		if cur != nil {
-			cur.Frames = p.arena.copy(frames)
-			frames, cur = frames[:0], nil
+		if cur == nil {
+			return
 		}
+		if p.each != nil {
+			cur.Frames = frames
+			p.each(cur)
+		} else {
+			cur.Frames = p.arena.copy(frames)
+		}
+		frames, cur = frames[:0], nil
 	}
 	sum := 0 // of the current profile's records
 	// damagedLast: the last line read was damaged; at the end of the
@@ -150,8 +160,16 @@ func (p *debug2Parser) debug1(line []byte, i int) (*Snapshot, error) {
 				p.context(line)
 				continue
 			}
-			cur = &Goroutine{Count: int(count), Leaked: profile == "goroutineleak"}
-			s.Goroutines = append(s.Goroutines, cur)
+			if p.each == nil {
+				cur = &Goroutine{}
+				s.Goroutines = append(s.Goroutines, cur)
+			} else {
+				if one == nil {
+					one = new(Goroutine)
+				}
+				cur = one
+			}
+			*cur = Goroutine{Count: int(count), Leaked: profile == "goroutineleak"}
 			sum += int(count)
 			s.Total += int(count)
 		}
@@ -160,12 +178,6 @@ func (p *debug2Parser) debug1(line []byte, i int) (*Snapshot, error) {
 	endProfile(true)
 	if damagedLast && s.Reading.Cut == "" {
 		s.Reading.Cut = "the input ends in a damaged line of the last debug=1 record"
-	}
-	if p.each != nil {
-		for _, g := range s.Goroutines {
-			p.each(g)
-		}
-		s.Goroutines = nil
 	}
 	return s, nil
 }
@@ -200,7 +212,13 @@ func debug1Frame(b []byte, strs interner) (Frame, bool) {
 		}
 		return debug1Fields(fields[:n], strs)
 	}
-	for _, f := range bytes.Split(b, []byte("\t")) {
+	for len(b) > 0 {
+		f := b
+		if i := bytes.IndexByte(b, '\t'); i >= 0 {
+			f, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
 		if len(f) == 0 {
 			continue
 		}

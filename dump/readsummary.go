@@ -29,6 +29,7 @@ func ReadSummary(r io.Reader, opt Options) (*Summary, error) {
 func streamSummary(r io.Reader, opt Options, ro readOptions) (*Summary, error) {
 	z := newSummarizer(opt)
 	z.plain = ro.plain
+	ro.maxDecompressed = opt.MaxDecompressed
 	s, err := parse(r, z.add, ro)
 	if err != nil {
 		return nil, err

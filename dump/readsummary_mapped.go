@@ -2,6 +2,7 @@ package dump
 
 import (
 	"errors"
+	"io"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -23,6 +24,21 @@ func readMapped(f *os.File, opt Options) (sum *Summary, err error, ok bool) {
 		return nil, nil, false
 	}
 	defer unmap()
+	var text bool
+	if err := faultSafe(func() error {
+		text = isDebug2Text(b[:min(len(b), sniffLen)])
+		return nil
+	}); err != nil {
+		return nil, err, true
+	}
+	if !text {
+		// Gzip, a protobuf: read as a stream, from where f was, so that
+		// memory does not grow with the pages of the file read.
+		if _, err := f.Seek(-int64(len(b)), io.SeekCurrent); err != nil {
+			return nil, err, true
+		}
+		return nil, nil, false
+	}
 	sum, err = summarizeBytes(b, opt, max(1, min(runtime.GOMAXPROCS(0), len(b)/minPart)))
 	return sum, err, true
 }

@@ -32,7 +32,8 @@ type Snapshot struct {
 	// the input; its zero value (but Dumps) means a clean dump.
 	Reading Reading `json:"reading"`
 	// Goroutines holds one entry per goroutine for debug=2, one per record
-	// (debug=1) or sample (protobuf) with its Count otherwise.
+	// (debug=1) or distinct sample (protobuf: the samples of one stack and
+	// label set, added up) with its Count otherwise.
 	Goroutines []*Goroutine `json:"goroutines"`
 
 	// contextAtEnd: debug=2 context came after the last goroutine read,

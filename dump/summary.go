@@ -22,6 +22,10 @@ type Options struct {
 	// Match, if set, keeps only goroutines whose state, any function or
 	// any label ("key=value") matches.
 	Match *regexp.Regexp
+	// MaxDecompressed is the most bytes gzipped input may decompress to
+	// (ReadSummary); 0 means DefaultMaxDecompressed. More is a
+	// *DecompressedLimitError.
+	MaxDecompressed int64
 }
 
 // ReasonLabel is the pprof label that park sets to each parked goroutine's
