@@ -28,7 +28,9 @@ type debug2Parser struct {
 	arena   frameArena
 	snap    Snapshot
 	started bool // seen the first goroutine header
-	clean   lineCleaner
+	// continued: the input is a part after the first (textInput).
+	continued bool
+	clean     lineCleaner
 
 	preamble []byte
 
@@ -75,14 +77,18 @@ type textInput struct {
 	reading Reading // Gzip, BOM
 	ansi    bool    // ANSI escape sequences in the first bytes
 	plain   bool    // the reference parser: see intern.go
+	// continued: the text is a part of a dump after its first
+	// (readsummary_parts.go), which starts at a goroutine header.
+	continued bool
 }
 
 func parseDebug2(lr lineReader, each func(*Goroutine), in textInput) (*Snapshot, error) {
 	p := &debug2Parser{
-		lr:    lr,
-		snap:  Snapshot{Format: FormatDebug2, Reading: in.reading},
-		each:  each,
-		arena: frameArena{plain: in.plain},
+		lr:        lr,
+		snap:      Snapshot{Format: FormatDebug2, Reading: in.reading},
+		each:      each,
+		arena:     frameArena{plain: in.plain},
+		continued: in.continued,
 	}
 	if !in.plain {
 		p.strs = make(interner)
@@ -316,7 +322,7 @@ func (p *debug2Parser) gluedContext(text []byte) {
 	case !p.started:
 		// Before the first header: the preamble's last line.
 		p.outside(text)
-	case p.snap.Total == 0 && p.in:
+	case p.snap.Total == 0 && p.in && !p.continued:
 		// Found glued only on the line after the first header.
 		if len(bytes.TrimSpace(text)) > 0 {
 			p.snap.Reading.ContextLines++

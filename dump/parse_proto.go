@@ -545,8 +545,11 @@ func (p *protoReader) snapshot() (*Snapshot, error) {
 				g.Frames = append(g.Frames, f)
 			}
 		}
-		s.Total += g.Count
-		s.Goroutines = append(s.Goroutines, g)
+		// A count of 0 is no goroutine: checked, not kept.
+		if g.Count > 0 {
+			s.Total += g.Count
+			s.Goroutines = append(s.Goroutines, g)
+		}
 	}
 	return s, nil
 }

@@ -53,8 +53,10 @@ func parseProtoWithPprof(data []byte) (*Snapshot, error) {
 				g.Frames = append(g.Frames, f)
 			}
 		}
-		s.Total += g.Count
-		s.Goroutines = append(s.Goroutines, g)
+		if g.Count > 0 { // a count of 0 is no goroutine
+			s.Total += g.Count
+			s.Goroutines = append(s.Goroutines, g)
+		}
 	}
 	return s, nil
 }

@@ -51,6 +51,8 @@ func summarizeParts(b []byte, opt Options, parts int) (*Summary, error) {
 			r := &results[i]
 			r.z = newSummarizer(opt)
 			r.err = faultSafe(func() (err error) {
+				in := in
+				in.continued = i > 0
 				r.s, err = parseDebug2(lineReader{mem: part(i)}, r.z.add, in)
 				return err
 			})
@@ -78,6 +80,8 @@ func summarizeParts(b []byte, opt Options, parts int) (*Summary, error) {
 			// input, for the error's line number.
 			lines := bytes.Count(b[:starts[i]], []byte("\n"))
 			if err := faultSafe(func() error {
+				in := in
+				in.continued = true
 				_, err := parseDebug2(lineReader{mem: part(i), n: lines}, func(*Goroutine) {}, in)
 				return err
 			}); err != nil {
