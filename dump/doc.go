@@ -29,7 +29,9 @@
 //   - readsummary_parts.go: debug=2 text in memory summarised in parts in
 //     parallel, and the parts merged;
 //   - textbuf.go (textbuf_*.go): the buffer [WriteGoroutineText] keeps for
-//     the next dump, which [ReleaseTextBuffer] gives back.
+//     the next dump, which [ReleaseTextBuffer] gives back;
+//   - countheaders.go: a large dump's goroutine headers counted in
+//     parallel.
 //
 // # Formats
 //
