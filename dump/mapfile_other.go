@@ -4,4 +4,4 @@ package dump
 
 import "os"
 
-func mapFile(*os.File) ([]byte, func(), bool) { return nil, nil, false }
+func mapFile(*os.File) ([]byte, func(), func(int, int), bool) { return nil, nil, nil, false }

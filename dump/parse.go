@@ -205,11 +205,22 @@ type lineReader struct {
 	// unterminated: the last line returned ended the input without a
 	// newline (the runtime ends every line with one: a cut).
 	unterminated bool
+	// release, if set, is handed the offsets of the text read, a window
+	// at a time, so that the pages of a mapped file read through are given
+	// back (readsummary_mapped.go): mem started at offset relAt of the
+	// file's text, with relLen bytes, of which relDone are released.
+	release                func(from, to int)
+	relAt, relLen, relDone int
 }
 
 // next returns the next line, or io.EOF after the last.
 func (lr *lineReader) next() ([]byte, error) {
 	if lr.br == nil {
+		// The caller is done with the line before this one.
+		if read := lr.relLen - len(lr.mem); lr.release != nil && read-lr.relDone >= releaseWindow {
+			lr.release(lr.relAt+lr.relDone, lr.relAt+read)
+			lr.relDone = read
+		}
 		if len(lr.mem) == 0 {
 			return nil, io.EOF
 		}

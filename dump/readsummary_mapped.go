@@ -19,7 +19,7 @@ import (
 // readMapped summarises the rest of f from a mapping of it; ok is false
 // when f cannot be mapped (read it then).
 func readMapped(f *os.File, opt Options) (sum *Summary, err error, ok bool) {
-	b, unmap, ok := mapFile(f)
+	b, unmap, release, ok := mapFile(f)
 	if !ok {
 		return nil, nil, false
 	}
@@ -39,8 +39,34 @@ func readMapped(f *os.File, opt Options) (sum *Summary, err error, ok bool) {
 		}
 		return nil, nil, false
 	}
-	sum, err = summarizeBytes(b, opt, max(1, min(runtime.GOMAXPROCS(0), len(b)/minPart)))
+	sum, err = summarizeIn(b, opt, max(1, min(runtime.GOMAXPROCS(0), len(b)/minPart)), release)
 	return sum, err, true
+}
+
+// releaseWindow is how much text a reader of a mapped file reads between
+// two releases of the pages it has read.
+var releaseWindow = 4 << 20
+
+// releasingReader reads b, releasing (see mapFile) what it has read a
+// window at a time: the reader of a mapped file that is streamed (input
+// that is not cut into parts).
+type releasingReader struct {
+	b             []byte
+	off, released int
+	release       func(from, to int)
+}
+
+func (r *releasingReader) Read(p []byte) (int, error) {
+	if r.off == len(r.b) {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b[r.off:])
+	r.off += n
+	if r.release != nil && r.off-r.released >= releaseWindow {
+		r.release(r.released, r.off)
+		r.released = r.off
+	}
+	return n, nil
 }
 
 // errFileChanged is the error for a fault while reading a mapped file.

@@ -18,17 +18,23 @@ const minPart = 256 << 10
 // summarizeBytes is ReadSummary on input in memory, debug=2 text in at
 // most parts parts.
 func summarizeBytes(b []byte, opt Options, parts int) (sum *Summary, err error) {
+	return summarizeIn(b, opt, parts, nil)
+}
+
+// summarizeIn is summarizeBytes on a mapped file, whose pages release
+// gives back as they are read (nil for bytes of the Go heap).
+func summarizeIn(b []byte, opt Options, parts int, release func(from, to int)) (sum *Summary, err error) {
 	err = faultSafe(func() error {
-		sum, err = summarizeParts(b, opt, parts)
+		sum, err = summarizeParts(b, opt, parts, release)
 		return err
 	})
 	return sum, err
 }
 
-func summarizeParts(b []byte, opt Options, parts int) (*Summary, error) {
+func summarizeParts(b []byte, opt Options, parts int, release func(from, to int)) (*Summary, error) {
 	head := b[:min(len(b), sniffLen)]
 	if !isDebug2Text(head) {
-		return streamSummary(bytes.NewReader(b), opt, readOptions{})
+		return streamSummary(&releasingReader{b: b, release: release}, opt, readOptions{})
 	}
 	// Colour seen at the start is removed from every part.
 	in := textInput{ansi: bytes.IndexByte(head, 0x1b) >= 0}
@@ -53,7 +59,9 @@ func summarizeParts(b []byte, opt Options, parts int) (*Summary, error) {
 			r.err = faultSafe(func() (err error) {
 				in := in
 				in.continued = i > 0
-				r.s, err = parseDebug2(lineReader{mem: part(i)}, r.z.add, in)
+				p := part(i)
+				lr := lineReader{mem: p, release: release, relAt: starts[i], relLen: len(p)}
+				r.s, err = parseDebug2(lr, r.z.add, in)
 				return err
 			})
 		})
@@ -67,7 +75,7 @@ func summarizeParts(b []byte, opt Options, parts int) (*Summary, error) {
 			// stream would be. (A prefixed dump has no header at column 0
 			// to cut at: such input mixes dumps.)
 			if r.err == nil && (r.s.Format != FormatDebug2 || r.s.Reading.Prefix != "") {
-				return streamSummary(bytes.NewReader(b), opt, readOptions{})
+				return streamSummary(&releasingReader{b: b, release: release}, opt, readOptions{})
 			}
 		}
 	}

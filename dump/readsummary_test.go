@@ -119,7 +119,7 @@ func TestReadSummaryShrunkFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	b, unmap, ok := mapFile(f)
+	b, unmap, _, ok := mapFile(f)
 	if !ok {
 		t.Skip("files are not mapped on this system")
 	}

@@ -129,3 +129,38 @@ func TestFastPathsAgreeWithReference(t *testing.T) {
 		}
 	}
 }
+
+// TestMappedFileReleasedAsRead reads every fixture in every shape from a
+// mapped file whose pages are given back after every line (see
+// releaseWindow): the same summaries as the reference.
+func TestMappedFileReleasedAsRead(t *testing.T) {
+	defer func(w int) { releaseWindow = w }(releaseWindow)
+	releaseWindow = 1
+	for name, b := range referenceInputs(t) {
+		ref, err := parseReference(b)
+		if err != nil {
+			continue
+		}
+		want := summarizeReference(ref, Options{})
+		for _, parts := range []int{1, 3} {
+			path := filepath.Join(t.TempDir(), "dump")
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, unmap, release, ok := mapFile(f)
+			f.Close()
+			if !ok {
+				t.Skip("files are not mapped on this system")
+			}
+			got, err := summarizeIn(m, Options{}, parts, release)
+			unmap()
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("%s in %d parts, released as read: %v\n got %s\nwant %s", name, parts, err, brief(got), brief(want))
+			}
+		}
+	}
+}
