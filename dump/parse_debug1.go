@@ -135,7 +135,7 @@ func (p *debug2Parser) debug1(line []byte, i int) (*Snapshot, error) {
 				damaged()
 				continue
 			}
-			if f.Func != "" {
+			if f.Func != "" && len(frames) < maxFrames {
 				frames = append(frames, f)
 			}
 		default:

@@ -69,7 +69,14 @@ const (
 	fileCreatedBy
 	fileAncestorFrame
 	fileAncestorCreatedBy
+	fileSkipped // of a frame past maxFrames
 )
+
+// maxFrames bounds the frames kept of one goroutine (or ancestor, or
+// debug=1 record): the runtime prints at most 100, eliding the middle of
+// deeper stacks; more come only from crafted input, and are counted as
+// elided, so that memory does not grow with them.
+const maxFrames = 1024
 
 // textInput is what Parse found out about text input before reading its
 // lines.
@@ -350,7 +357,7 @@ func (p *debug2Parser) end() {
 		switch {
 		case p.cur.State == DamagedState && len(p.frames) == 0:
 			p.snap.Reading.Cut = fmt.Sprintf("the input ends in goroutine %d's header", p.cur.ID)
-		case p.fileFor == fileFrame || p.fileFor == fileAncestorFrame:
+		case p.fileFor == fileFrame || p.fileFor == fileAncestorFrame || p.fileFor == fileSkipped:
 			p.snap.Reading.Cut = fmt.Sprintf("the input ends in goroutine %d's stack, at a function line without its file:line", p.cur.ID)
 		case p.fileFor == fileCreatedBy || p.fileFor == fileAncestorCreatedBy:
 			p.snap.Reading.Cut = fmt.Sprintf("the input ends in goroutine %d's stack, at \"created by\" without its file:line", p.cur.ID)
@@ -389,6 +396,15 @@ func (p *debug2Parser) call(line []byte) {
 
 // callName handles a frame's function name.
 func (p *debug2Parser) callName(name []byte) {
+	if p.anc != nil && len(p.anc.Frames) == maxFrames {
+		p.anc.Elided, p.fileFor = true, fileSkipped
+		return
+	}
+	if p.anc == nil && len(p.frames) == maxFrames {
+		p.cur.ElidedFrames++
+		p.fileFor = fileSkipped
+		return
+	}
 	if p.anc != nil {
 		p.anc.Frames = append(p.anc.Frames, Frame{Func: p.strs.get(name)})
 		p.fileFor = fileAncestorFrame
@@ -466,6 +482,7 @@ func (p *debug2Parser) fileLine(b []byte) {
 		f.File, f.Line = p.strs.get(b), line
 	case fileAncestorCreatedBy:
 		p.anc.CreatedByFile, p.anc.CreatedByLine = p.strs.get(b), line
+	case fileSkipped:
 	default:
 		// No frame waits for it: a note indented by a tab, as gccgo
 		// prints "\tgoroutine in C code; stack unavailable".

@@ -3,6 +3,7 @@ package dump
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"maps"
 	"os"
@@ -243,5 +244,37 @@ func TestParseBinaryRefusedEarly(t *testing.T) {
 	<-done
 	if err == nil || !strings.Contains(err.Error(), "gzipped input") || zeros.n > 64*bound {
 		t.Errorf("gzipped zeros: %d bytes decompressed, %v; want a refusal within %d bytes", zeros.n, err, 64*bound)
+	}
+}
+
+// TestParseFramesBounded reads a goroutine of more frames than maxFrames
+// (crafted: the runtime prints at most 100): the first maxFrames are
+// kept, the others counted as elided, in debug=2 and debug=1 alike.
+func TestParseFramesBounded(t *testing.T) {
+	const n = maxFrames + 500
+	var text strings.Builder
+	text.WriteString("goroutine 1 [select]:\n")
+	for i := range n {
+		fmt.Fprintf(&text, "main.f%d()\n\t/x/main.go:%d +0x1\n", i, i+1)
+	}
+	s, err := Parse(strings.NewReader(text.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := s.Goroutines[0]
+	if len(g.Frames) != maxFrames || g.ElidedFrames != n-maxFrames || g.Frames[maxFrames-1].Line != maxFrames || s.Reading.ContextLines != 0 {
+		t.Errorf("debug=2: %d frames, %d elided, last line %d, reading %+v; want %d, %d, %d and nothing else",
+			len(g.Frames), g.ElidedFrames, g.Frames[len(g.Frames)-1].Line, s.Reading, maxFrames, n-maxFrames, maxFrames)
+	}
+	text.Reset()
+	text.WriteString("goroutine profile: total 1\n1 @ 0x1\n")
+	for i := range n {
+		fmt.Fprintf(&text, "#\t0x%x\tmain.f%d+0x1\t/x/main.go:%d\n", i+1, i, i+1)
+	}
+	if s, err = Parse(strings.NewReader(text.String())); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(s.Goroutines[0].Frames); got != maxFrames || s.Reading.Damaged != 0 {
+		t.Errorf("debug=1: %d frames, reading %+v; want %d", got, s.Reading, maxFrames)
 	}
 }
