@@ -45,7 +45,7 @@ func mapFile(f *os.File) (b []byte, unmap func(), release func(from, to int), ok
 		lo := (int(off) + from + page - 1) / page * page
 		hi := (int(off) + to) / page * page
 		if lo < hi {
-			syscall.Madvise(m[lo:hi], syscall.MADV_DONTNEED)
+			dropPages(m[lo:hi])
 		}
 	}
 	return m[off:], func() { syscall.Munmap(m) }, release, true
