@@ -188,8 +188,13 @@ func mutateLines(base, ops []byte) []byte {
 // FuzzDebug2 mutates the lines of debug=2 dumps and crash output, in every
 // shape a log or a paste gives them (the tolerant reader), and reads the
 // result through every path: the reference, interned, streamed, in parts
-// in parallel, and from a mapped file.
+// in parallel, and from a mapped file whose pages are given back as they
+// are read.
 func FuzzDebug2(f *testing.F) {
+	// A mapped file gives back its pages after every line (the path of
+	// large files).
+	defer func(w int) { releaseWindow = w }(releaseWindow)
+	releaseWindow = 1
 	bases := textBases(f, "*.debug2.txt", "panic.txt", "deadlock.txt", "system.txt", "mapwrites.txt")
 	for i := range bases {
 		f.Add(uint16(i), []byte{})
