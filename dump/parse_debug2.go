@@ -46,6 +46,7 @@ type debug2Parser struct {
 	cur    *Goroutine // the goroutine being read, in chunk
 	frames []Frame    // its frames, copied to the arena when it ends
 	anc    *Ancestor  // the ancestor block being read, if any
+	extra  Ancestor   // an ancestor past maxAncestors, read and not kept
 	// fileFor says which frame the next "\tfile:line" line belongs to.
 	fileFor fileTarget
 	// fileCut: the last "\tfile:line" line had no line number.
@@ -77,6 +78,12 @@ const (
 // deeper stacks; more come only from crafted input, and are counted as
 // elided, so that memory does not grow with them.
 const maxFrames = 1024
+
+// maxAncestors bounds the ancestors kept of one goroutine
+// (GODEBUG=tracebackancestors=N prints up to N); the "[originating from
+// goroutine N]:" line of each one more is context, its stack is read and
+// not kept.
+const maxAncestors = 1024
 
 // textInput is what Parse found out about text input before reading its
 // lines.
@@ -184,6 +191,13 @@ func (p *debug2Parser) line(line []byte) {
 		id, ok := atoi(line[len(prefixOrigin) : len(line)-len(suffixOrigin)])
 		if !ok {
 			p.context(line)
+			return
+		}
+		if len(p.cur.Ancestors) == maxAncestors {
+			// Its lines are read into an ancestor that is not kept.
+			p.context(line)
+			p.extra = Ancestor{Frames: p.extra.Frames[:0]}
+			p.anc, p.fileFor = &p.extra, fileNone
 			return
 		}
 		p.cur.Ancestors = append(p.cur.Ancestors, Ancestor{ID: id})

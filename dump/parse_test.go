@@ -267,6 +267,17 @@ func TestParseFramesBounded(t *testing.T) {
 			len(g.Frames), g.ElidedFrames, g.Frames[len(g.Frames)-1].Line, s.Reading, maxFrames, n-maxFrames, maxFrames)
 	}
 	text.Reset()
+	text.WriteString("goroutine 1 [select]:\nmain.f()\n\t/x/main.go:1 +0x1\n")
+	for i := range maxAncestors + 10 {
+		fmt.Fprintf(&text, "[originating from goroutine %d]:\nmain.g()\n\t/x/main.go:2 +0x1\n", i+2)
+	}
+	if s, err = Parse(strings.NewReader(text.String())); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(s.Goroutines[0].Ancestors); got != maxAncestors || s.Reading.ContextLines == 0 {
+		t.Errorf("%d ancestors kept, reading %+v; want %d and the rest as context", got, s.Reading, maxAncestors)
+	}
+	text.Reset()
 	text.WriteString("goroutine profile: total 1\n1 @ 0x1\n")
 	for i := range n {
 		fmt.Fprintf(&text, "#\t0x%x\tmain.f%d+0x1\t/x/main.go:%d\n", i+1, i, i+1)
