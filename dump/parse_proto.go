@@ -14,8 +14,8 @@ import (
 // The protobuf reader decodes profile.proto itself, one top-level message
 // at a time from a stream, rather than with google/pprof's profile.Parse,
 // which holds the whole input and makes an object of every sample before
-// anything can be counted: a 39 KB gzipped profile of 10M empty samples
-// took 3.5 GB that way. Here memory grows with what the profile holds that
+// anything can be counted: a 39 KB gzipped profile of 10M samples took
+// 3.5 GB that way. Here memory grows with what the profile holds that
 // a summary can use: its distinct samples (samples with the same stack and
 // labels are added up as they are read) and the locations, functions and
 // strings they name.
@@ -44,7 +44,8 @@ const maxProtoMessage = 1 << 20
 
 // maxProtoTable bounds the locations, and the functions, a protobuf may
 // define: a goroutine profile has one location per distinct PC of its
-// stacks, and even a program of a million goroutines has a few thousand.
+// stacks and one function per distinct function, which the program's code
+// bounds far below this.
 const maxProtoTable = 1 << 18
 
 // maxProtoLines bounds the lines of one location (the calls inlined at a
@@ -126,7 +127,7 @@ func (p *protoReader) read() error {
 			return nil
 		}
 		if err != nil {
-			return err
+			return eofIsCut(err, at)
 		}
 		field, wire := tag>>3, tag&7
 		var msg []byte
