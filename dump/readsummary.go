@@ -7,13 +7,16 @@ import (
 
 // ReadSummary reads a goroutine dump in any format [Parse] reads and
 // summarises it as [Summarize] does, without keeping its goroutines: a
-// debug=2 dump is summarised one goroutine at a time as it is read, so
-// memory grows with the number of distinct stacks, not with the input.
+// debug=2 goroutine or debug=1 record is summarised as soon as it is read,
+// a protobuf's samples are added up as they are decoded, so memory grows
+// with the number of distinct stacks, not with the input. Gzipped input
+// may decompress to at most Options.MaxDecompressed bytes
+// ([DefaultMaxDecompressed]); more is a [*DecompressedLimitError].
 //
-// A regular file (r is an *os.File) is mapped into memory rather than
-// read, and large debug=2 text is summarised in parts, one per CPU, cut
-// at goroutine boundaries. A file that shrinks while mapped is reported
-// as an error.
+// A regular file of text (r is an *os.File) is mapped into memory rather
+// than read, its pages given back as they are read, and large debug=2
+// text is summarised in parts, one per CPU, cut at goroutine boundaries.
+// A file that shrinks while mapped is reported as an error.
 func ReadSummary(r io.Reader, opt Options) (*Summary, error) {
 	if f, ok := r.(*os.File); ok {
 		if sum, err, ok := readMapped(f, opt); ok {
