@@ -1,0 +1,217 @@
+//go:build go1.26 && !go1.28 && linux && (amd64 || arm64)
+
+package linked
+
+import (
+	"sync/atomic"
+	"unsafe"
+)
+
+// The runtime's list of every goroutine, pulled as two variables. Neither
+// is pushed: the build needs -ldflags=-checklinkname=0. Checked on Go
+// 1.26.8 and 1.27.3.
+//
+// runtime/proc.go: var allglen uintptr, allgptr **g. allgadd stores allgptr
+// (the array of allgs) before allglen, under allglock; lock-free readers
+// (the runtime's forEachGRace) load allglen first, then allgptr, so the
+// array they hold has at least that many entries. A grown array replaces
+// the old one, which stays valid (and reachable from our local copy of the
+// pointer) for as long as we read it. Entries are never removed: a goroutine
+// that exits leaves its g in the array as _Gdead, to be reused.
+//
+//go:linkname allglen runtime.allglen
+var allglen uintptr
+
+//go:linkname allgptr runtime.allgptr
+var allgptr unsafe.Pointer
+
+// fingStatus says, among other things, whether the finalizer goroutine is
+// running user code (runtime.isSystemGoroutine counts it as a user
+// goroutine then).
+//
+// runtime/mfinal.go: var fingStatus atomic.Uint32. Not pushed.
+//
+//go:linkname fingStatus runtime.fingStatus
+var fingStatus uint32
+
+// gLayout is where the census finds each field it reads in a g. The vetted
+// layout for this Go version is in allgs_go*.go; tests read with a wrong
+// one to show that CheckCensus catches it.
+type gLayout struct {
+	status, goid, m, waitsince, waitreason, trackingSeq, lockedm,
+	runningCleanups, parentGoid, gopc, startpc, labels uintptr
+}
+
+// Label mirrors internal/runtime/pprof/label.Label, the element of the
+// label set runtime/pprof hangs from a g: {Key, Value string}.
+type Label struct {
+	Key, Value string
+}
+
+// labelSet mirrors runtime/pprof.labelMap, which g.labels points to: a
+// struct holding internal/runtime/pprof/label.Set, itself {List []Label},
+// sorted by key. runtime/pprof builds a new one for every change
+// (WithLabels, Do) and never writes one it has published, so a list read
+// through a g stays valid and unchanged for as long as we hold it.
+type labelSet struct {
+	list []Label
+}
+
+// GRecord is one goroutine as its g described it at one moment.
+type GRecord struct {
+	ID     uint64 // goid
+	Status uint32 // atomicstatus without the _Gscan bit
+
+	// Reason is the wait reason; it means something only for StatusWaiting
+	// and StatusLeaked.
+	Reason WaitReason
+
+	// WaitSince is the runtime's nanotime when the goroutine was first seen
+	// blocked by a GC's stack scan, 0 before any GC has seen it blocked:
+	// the runtime stamps it only there (runtime/mgcmark.go markroot) and
+	// clears it when the goroutine runs. Compare it with Nanotime1.
+	WaitSince int64
+
+	GoPC     uintptr // return address of the call to newproc in the go statement
+	StartPC  uintptr // entry of the goroutine's function
+	ParentID uint64  // goid of the goroutine whose go statement started it
+
+	// LockedToThread: runtime.LockOSThread (debug=2: ", locked to thread").
+	LockedToThread bool
+
+	// RunningCleanups: a runtime cleanup goroutine running user code,
+	// which the runtime then counts as a user goroutine.
+	RunningCleanups bool
+
+	// Labels are the goroutine's pprof labels, sorted by key: runtime/pprof's
+	// own list, shared, never written. Do not modify it.
+	Labels []Label
+
+	// Changing: the g changed under every read (see ReadAllG); only ID and
+	// Status are from the same moment, the other fields are zero.
+	Changing bool
+}
+
+// maxReads bounds the reads of one g that keeps changing under us.
+const maxReads = 4
+
+// ReadAllG calls fn with a record of every goroutine in the runtime's
+// allgs that is not dead, without taking any lock and without stopping the
+// world: the runtime's own forEachGRace reads the list the same way. The
+// record passed to fn is reused: copy what fn keeps. Goroutines started
+// during the walk may be missed. It returns the number of gs it read
+// (dead ones included).
+//
+// A g belongs to another thread while we read it, so no record is taken
+// from a g that changed during the read: the status, goid, m and
+// trackingSeq are read before and after the other fields, and the record
+// counts only if all four are unchanged. Any change of the fields we report
+// happens while the goroutine runs, and a goroutine that ran between our
+// two reads either still runs (same status, and its fields are its own at
+// one moment), or has left _Grunning, which increments trackingSeq, or has
+// exited (_Gdead) and maybe been reused (new goid). The runtime stores
+// trackingSeq just after its status CAS, and clears m (dropg) just after
+// that when it parks: reading the status, then m, then trackingSeq the
+// second time closes the gap between the two stores, since stores become
+// visible in order on amd64 (TSO). arm64 does not promise that for the
+// runtime's plain stores: there a goroutine that parks, wakes, runs and
+// parks again within one read of ours (tens of nanoseconds) could, in
+// principle, give a record that mixes its two parks. A g that changes on
+// maxReads reads in a row is reported with Changing set.
+//
+// Labels are read only inside such a stable read, as one pointer load; the
+// set it points to is immutable (see labelSet) and stays reachable through
+// the record, so reading it needs no further care.
+func ReadAllG(fn func(*GRecord)) int {
+	return vettedLayout.readAllG(fn)
+}
+
+func (l *gLayout) readAllG(fn func(*GRecord)) int {
+	n := atomic.LoadUintptr(&allglen)
+	arr := atomic.LoadPointer(&allgptr)
+	var r GRecord
+	for i := range n {
+		gp := (*G)(*(*unsafe.Pointer)(unsafe.Add(arr, i*unsafe.Sizeof(uintptr(0)))))
+		if l.read(gp, &r) {
+			fn(&r)
+		}
+	}
+	return int(n)
+}
+
+// read fills r from gp; false if gp is dead.
+func (l *gLayout) read(gp *G, r *GRecord) bool {
+	p := unsafe.Pointer(gp)
+	var s1 uint32
+	var id1 uint64
+	for range maxReads {
+		s1 = atomic.LoadUint32((*uint32)(unsafe.Add(p, l.status))) &^ statusScan
+		if s1 == StatusDead || s1 == StatusDeadExtra {
+			return false
+		}
+		id1 = atomic.LoadUint64((*uint64)(unsafe.Add(p, l.goid)))
+		m1 := atomic.LoadUintptr((*uintptr)(unsafe.Add(p, l.m)))
+		q1 := loadByte(p, l.trackingSeq)
+
+		r.Reason = WaitReason(loadByte(p, l.waitreason))
+		r.WaitSince = atomic.LoadInt64((*int64)(unsafe.Add(p, l.waitsince)))
+		r.GoPC = atomic.LoadUintptr((*uintptr)(unsafe.Add(p, l.gopc)))
+		r.StartPC = atomic.LoadUintptr((*uintptr)(unsafe.Add(p, l.startpc)))
+		r.ParentID = atomic.LoadUint64((*uint64)(unsafe.Add(p, l.parentGoid)))
+		r.LockedToThread = atomic.LoadUintptr((*uintptr)(unsafe.Add(p, l.lockedm))) != 0
+		r.RunningCleanups = loadByte(p, l.runningCleanups) != 0
+		ls := atomic.LoadPointer((*unsafe.Pointer)(unsafe.Add(p, l.labels)))
+
+		s2 := atomic.LoadUint32((*uint32)(unsafe.Add(p, l.status))) &^ statusScan
+		m2 := atomic.LoadUintptr((*uintptr)(unsafe.Add(p, l.m)))
+		q2 := loadByte(p, l.trackingSeq)
+		id2 := atomic.LoadUint64((*uint64)(unsafe.Add(p, l.goid)))
+		if s1 == s2 && id1 == id2 && m1 == m2 && q1 == q2 {
+			r.ID, r.Status, r.Changing = id1, s1, false
+			r.Labels = nil
+			if ls != nil {
+				r.Labels = (*labelSet)(ls).list
+			}
+			return true
+		}
+	}
+	*r = GRecord{ID: id1, Status: s1, Changing: true}
+	return true
+}
+
+// loadByte loads the byte at p+off atomically, through the aligned 32-bit
+// word that holds it (sync/atomic has no 8-bit load). Little-endian: both
+// amd64 and arm64 are.
+func loadByte(p unsafe.Pointer, off uintptr) uint8 {
+	w := atomic.LoadUint32((*uint32)(unsafe.Add(p, off&^3)))
+	return uint8(w >> (8 * (off & 3)))
+}
+
+// StatusWord is the word the runtime prints for status s in a debug=2
+// header when it shows no wait reason ("running", "runnable", "syscall",
+// …), and "???" for an unknown status, as the runtime does.
+func StatusWord(s uint32) string {
+	if int(s) < len(statusWords) && statusWords[s] != "" {
+		return statusWords[s]
+	}
+	return "???"
+}
+
+// FinalizerRunning reports whether the runtime's finalizer goroutine is
+// running user code right now (runtime.fingStatus has
+// fingRunningFinalizer): runtime.isSystemGoroutine counts it as a user
+// goroutine then.
+func FinalizerRunning() bool {
+	return atomic.LoadUint32(&fingStatus)&fingRunningFinalizer != 0
+}
+
+// WaitTexts returns the texts of the runtime's wait reason table as they
+// are now, custom texts included, indexed by WaitReason: one copy for a
+// whole census rather than a lock per goroutine.
+func WaitTexts() []string {
+	out := make([]string, len(waitReasonStrings))
+	for i := range waitReasonStrings {
+		out[i] = WaitText(WaitReason(i))
+	}
+	return out
+}
