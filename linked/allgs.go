@@ -59,6 +59,7 @@ type labelSet struct {
 
 // GRecord is one goroutine as its g described it at one moment.
 type GRecord struct {
+	G      *G     // the g itself: the same for the goroutine's whole life
 	ID     uint64 // goid
 	Status uint32 // atomicstatus without the _Gscan bit
 
@@ -167,7 +168,7 @@ func (l *gLayout) read(gp *G, r *GRecord) bool {
 		q2 := loadByte(p, l.trackingSeq)
 		id2 := atomic.LoadUint64((*uint64)(unsafe.Add(p, l.goid)))
 		if s1 == s2 && id1 == id2 && m1 == m2 && q1 == q2 {
-			r.ID, r.Status, r.Changing = id1, s1, false
+			r.G, r.ID, r.Status, r.Changing = gp, id1, s1, false
 			r.Labels = nil
 			if ls != nil {
 				r.Labels = (*labelSet)(ls).list
@@ -175,7 +176,7 @@ func (l *gLayout) read(gp *G, r *GRecord) bool {
 			return true
 		}
 	}
-	*r = GRecord{ID: id1, Status: s1, Changing: true}
+	*r = GRecord{G: gp, ID: id1, Status: s1, Changing: true}
 	return true
 }
 

@@ -327,6 +327,7 @@ type waiter struct {
 	mu    linked.Mutex
 	state atomic.Uint32
 	g     atomic.Pointer[linked.G]
+	at    atomic.Int64 // linked.Nanotime1 just before it parked, for ParkTimes
 }
 
 // WaiterFunc is the function every parked goroutine sits in, as stacks,
@@ -344,6 +345,7 @@ func (w *waiter) park(reason linked.WaitReason, trace linked.TraceReason, done *
 		linked.Unlock(&w.mu)
 	} else {
 		w.g.Store(linked.Getg())
+		w.at.Store(linked.Nanotime1())
 		w.state.Store(parked)
 		linked.ParkUnlock(&w.mu, reason, trace, 2)
 	}
@@ -386,6 +388,26 @@ func (w *waiter) wake() linked.WakeResult {
 		default:
 			linked.Unlock(&w.mu)
 			return linked.Woken
+		}
+	}
+}
+
+// ParkTimes calls fn for every goroutine p parked and has not released,
+// with the runtime's clock (linked.Nanotime1) read just before it parked:
+// the real time of the wait, which the runtime itself does not keep (see
+// package census). It waits for a Park or Release in progress.
+func (p *Parker) ParkTimes(fn func(gp *linked.G, nanotime int64)) {
+	p.busy.Lock()
+	defer p.busy.Unlock()
+	p.mu.Lock()
+	groups := p.groups
+	p.mu.Unlock()
+	for _, gr := range groups {
+		for i := range gr.waiters {
+			w := &gr.waiters[i]
+			if w.state.Load() == parked {
+				fn(w.g.Load(), w.at.Load())
+			}
 		}
 	}
 }

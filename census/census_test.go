@@ -1,0 +1,195 @@
+package census_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"gsysint-demo/census"
+	"gsysint-demo/dump"
+	"gsysint-demo/linked"
+	"gsysint-demo/park"
+)
+
+// parkEveryReason parks goroutines with every reason park accepts (but the
+// borrowable ones, whose slots the custom texts take) and two custom texts,
+// and returns the texts with their counts.
+func parkEveryReason(t *testing.T, perReason int) (*park.Parker, map[string]int) {
+	t.Helper()
+	p, err := park.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{}
+	var groups []park.Group
+	for _, e := range linked.Vetted().Wait {
+		if e.Class.Parkable() && e.Class != linked.Borrowable {
+			groups = append(groups, park.Group{Reason: e.Text, Count: perReason})
+			want[e.Text] = perReason
+		}
+	}
+	for _, text := range []string{"waiting for godot", "waiting, (for) lefty"} {
+		groups = append(groups, park.Group{Reason: text, Count: perReason + 1, Labels: map[string]string{"job": "census test"}})
+		want[text] = perReason + 1
+	}
+	if _, err := p.Park(context.Background(), groups...); err != nil {
+		p.Release()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Release() })
+	return p, want
+}
+
+// key is what the census and a debug=2 dump both say of a goroutine.
+type key struct {
+	State       string
+	Leaked      bool
+	Locked      bool
+	CreatedBy   string
+	CreatedFile string
+	CreatedLine int
+	Creator     uint64
+}
+
+func censusKeys(s *census.Snapshot) map[uint64]key {
+	m := map[uint64]key{}
+	for _, g := range s.Goroutines {
+		m[g.ID] = key{g.State, g.Leaked, g.LockedToThread, g.Created.Func, g.Created.File, g.Created.Line, g.CreatorID}
+	}
+	return m
+}
+
+func dumpKeys(s *dump.Snapshot) map[uint64]key {
+	m := map[uint64]key{}
+	for _, g := range s.Goroutines {
+		m[uint64(g.ID)] = key{g.State, g.Leaked, g.LockedToThread, g.CreatedBy, g.CreatedByFile, g.CreatedByLine, uint64(g.CreatedByGoroutine)}
+	}
+	return m
+}
+
+// On a quiescent park of every parkable reason and custom text, a census
+// agrees exactly with a debug=2 dump taken between two censuses that agree
+// with each other: the same goroutine ids, and for each the same state
+// (custom texts included), creator and creation site.
+func TestAgreesWithDebug2Dump(t *testing.T) {
+	if err := census.Check(); err != nil {
+		t.Fatal(err)
+	}
+	_, want := parkEveryReason(t, 2)
+	for attempt := 1; ; attempt++ {
+		before, err := census.Take()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if _, err := dump.WriteGoroutineText(&b); err != nil {
+			t.Fatal(err)
+		}
+		after, err := census.Take()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cb, ca := censusKeys(before), censusKeys(after)
+		if !maps.Equal(cb, ca) {
+			if attempt == 20 {
+				t.Fatalf("no two censuses in a row agreed in %d attempts: the process never stood still", attempt)
+			}
+			continue // something moved between them: the dump is not of the same moment
+		}
+		d, err := dump.Parse(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dk := dumpKeys(d)
+		for _, id := range slices.Sorted(maps.Keys(dk)) {
+			if c, ok := cb[id]; !ok {
+				t.Errorf("goroutine %d is in the dump (%+v), not in the census", id, dk[id])
+			} else if c != dk[id] {
+				t.Errorf("goroutine %d: census %+v, dump %+v", id, c, dk[id])
+			}
+		}
+		for _, id := range slices.Sorted(maps.Keys(cb)) {
+			if _, ok := dk[id]; !ok {
+				t.Errorf("goroutine %d is in the census (%+v), not in the dump", id, cb[id])
+			}
+		}
+		t.Logf("attempt %d: census and dump agree on %d goroutines", attempt, len(dk))
+		states := map[string]int{}
+		for _, g := range before.Goroutines {
+			states[g.State]++
+		}
+		for text, n := range want {
+			if states[text] < n {
+				t.Errorf("census: %d goroutines in state %q, parked %d", states[text], text, n)
+			}
+		}
+		return
+	}
+}
+
+// The census of park's goroutines knows when each one parked, and the
+// groups count them as parked.
+func TestParkTimesAndGroups(t *testing.T) {
+	p, want := parkEveryReason(t, 3)
+	gs, err := census.TakeGroups(census.WithParkTimes(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, g := range gs.Groups {
+		if !parkStarted(g) {
+			if g.ParkedCount != 0 {
+				t.Errorf("group %+v: park times for goroutines park did not start", g)
+			}
+			continue
+		}
+		if g.ParkedCount != g.Count || g.MinParked <= 0 || g.MinParked > g.MaxParked {
+			t.Errorf("group %q: %d goroutines, %d with park times, parked %v–%v ago", g.State, g.Count, g.ParkedCount, g.MinParked, g.MaxParked)
+		}
+		if l := g.Labels.Map(); l["reason"] != g.State {
+			t.Errorf("group %q has labels %v", g.State, l)
+		}
+		got[g.State] += g.Count
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("park's goroutines by group: %v, parked %v", got, want)
+	}
+	// The snapshot's own grouping agrees with TakeGroups on park's goroutines.
+	s, err := census.Take(census.WithParkTimes(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := map[string]int{}
+	for _, g := range s.Group().Groups {
+		if parkStarted(g) {
+			again[g.State] += g.Count
+		}
+	}
+	if !maps.Equal(again, want) {
+		t.Errorf("Snapshot.Group: %v, parked %v", again, want)
+	}
+}
+
+// parkStarted: the go statement that started the group is park's.
+func parkStarted(g *census.Group) bool {
+	return strings.HasPrefix(g.Created.Func, "gsysint-demo/park.(*Parker).start")
+}
+
+func ExampleTakeGroups() {
+	gs, err := census.TakeGroups()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, g := range gs.Groups {
+		if g.State == "running" {
+			fmt.Println(g.Count, g.State, g.Start.Func)
+		}
+	}
+	// Output:
+	// 1 running runtime.main
+}
