@@ -252,10 +252,8 @@ func walk(opts []Option, fn func(*Goroutine)) (Header, error) {
 	return h, nil
 }
 
-// resolver turns pcs into names once per pc, and wait reasons into the
-// texts the runtime's table holds at the start of the census.
+// resolver turns pcs into names once per pc.
 type resolver struct {
-	texts  []string
 	starts map[uintptr]startInfo
 	sites  map[uintptr]Site
 }
@@ -276,7 +274,7 @@ const (
 )
 
 func newResolver() *resolver {
-	return &resolver{texts: linked.WaitTexts(), starts: map[uintptr]startInfo{}, sites: map[uintptr]Site{}}
+	return &resolver{starts: map[uintptr]startInfo{}, sites: map[uintptr]Site{}}
 }
 
 func (r *resolver) start(pc uintptr) startInfo {
@@ -319,13 +317,8 @@ func (r *resolver) fill(g *Goroutine, rec *linked.GRecord, now int64, finalizerR
 	if rec.Changing {
 		return
 	}
-	waiting := rec.Status == linked.StatusWaiting || rec.Status == linked.StatusLeaked
-	if waiting && rec.Reason != 0 {
-		if int(rec.Reason) < len(r.texts) {
-			g.State = r.texts[rec.Reason]
-		} else {
-			g.State = "unknown wait reason" // what the runtime's bounds-checked String says
-		}
+	if rec.Text != "" {
+		g.State = rec.Text
 	}
 	g.Leaked = rec.Status == linked.StatusLeaked
 	if (rec.Status == linked.StatusWaiting || rec.Status == linked.StatusSyscall) && rec.WaitSince != 0 {

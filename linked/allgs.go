@@ -64,8 +64,11 @@ type GRecord struct {
 	Status uint32 // atomicstatus without the _Gscan bit
 
 	// Reason is the wait reason; it means something only for StatusWaiting
-	// and StatusLeaked.
+	// and StatusLeaked. Text is its text in the runtime's table (custom
+	// texts included) for as long as the read lasted, "" for reason 0 or
+	// another status.
 	Reason WaitReason
+	Text   string
 
 	// WaitSince is the runtime's nanotime when the goroutine was first seen
 	// blocked by a GC's stack scan, 0 before any GC has seen it blocked:
@@ -127,13 +130,43 @@ func ReadAllG(fn func(*GRecord)) int {
 	return vettedLayout.readAllG(fn)
 }
 
+// tableGen counts the changes of the wait reason table (storeString): odd
+// while one is under way. A record's Text is taken from a copy of the
+// table made at generation gen, and only if the generation was still gen
+// before and after the record was read: park lends a slot before any of
+// its goroutines parks with it and gives it back only after all of them
+// have returned, so a text read otherwise could name a slot's text of
+// another moment.
+var tableGen atomic.Uint64
+
+// texts is a copy of the wait reason table at one generation.
+type texts struct {
+	gen  uint64
+	text []string
+}
+
+func (t *texts) refresh() {
+	Lock(&tableLock)
+	t.gen = tableGen.Load()
+	if t.text == nil {
+		t.text = make([]string, len(waitReasonStrings))
+	}
+	for i := range waitReasonStrings {
+		h := (*stringHeader)(unsafe.Pointer(&waitReasonStrings[i]))
+		t.text[i] = unsafe.String((*byte)(atomic.LoadPointer(&h.data)), atomic.LoadUintptr(&h.len))
+	}
+	Unlock(&tableLock)
+}
+
 func (l *gLayout) readAllG(fn func(*GRecord)) int {
+	var t texts
+	t.refresh()
 	n := atomic.LoadUintptr(&allglen)
 	arr := atomic.LoadPointer(&allgptr)
 	var r GRecord
 	for i := range n {
 		gp := (*G)(*(*unsafe.Pointer)(unsafe.Add(arr, i*unsafe.Sizeof(uintptr(0)))))
-		if l.read(gp, &r) {
+		if l.read(gp, &r, &t) {
 			fn(&r)
 		}
 	}
@@ -141,11 +174,16 @@ func (l *gLayout) readAllG(fn func(*GRecord)) int {
 }
 
 // read fills r from gp; false if gp is dead.
-func (l *gLayout) read(gp *G, r *GRecord) bool {
+func (l *gLayout) read(gp *G, r *GRecord, t *texts) bool {
 	p := unsafe.Pointer(gp)
 	var s1 uint32
 	var id1 uint64
 	for range maxReads {
+		gen1 := tableGen.Load()
+		if gen1 != t.gen {
+			t.refresh()
+			gen1 = t.gen
+		}
 		s1 = atomic.LoadUint32((*uint32)(unsafe.Add(p, l.status))) &^ statusScan
 		if s1 == StatusDead || s1 == StatusDeadExtra {
 			return false
@@ -167,10 +205,19 @@ func (l *gLayout) read(gp *G, r *GRecord) bool {
 		m2 := atomic.LoadUintptr((*uintptr)(unsafe.Add(p, l.m)))
 		q2 := loadByte(p, l.trackingSeq)
 		id2 := atomic.LoadUint64((*uint64)(unsafe.Add(p, l.goid)))
-		if s1 == s2 && id1 == id2 && m1 == m2 && q1 == q2 {
+		gen2 := tableGen.Load()
+		if s1 == s2 && id1 == id2 && m1 == m2 && q1 == q2 && gen1 == gen2 && gen1%2 == 0 {
 			r.G, r.ID, r.Status, r.Changing = gp, id1, s1, false
+			r.Text = ""
+			if (s1 == StatusWaiting || s1 == StatusLeaked) && r.Reason != 0 {
+				r.Text = "unknown wait reason" // what the runtime's bounds-checked String says
+				if int(r.Reason) < len(t.text) {
+					r.Text = t.text[r.Reason]
+				}
+			}
 			r.Labels = nil
 			if ls != nil {
+				acquireLabels()
 				r.Labels = (*labelSet)(ls).list
 			}
 			return true
@@ -204,15 +251,4 @@ func StatusWord(s uint32) string {
 // goroutine then.
 func FinalizerRunning() bool {
 	return atomic.LoadUint32(&fingStatus)&fingRunningFinalizer != 0
-}
-
-// WaitTexts returns the texts of the runtime's wait reason table as they
-// are now, custom texts included, indexed by WaitReason: one copy for a
-// whole census rather than a lock per goroutine.
-func WaitTexts() []string {
-	out := make([]string, len(waitReasonStrings))
-	for i := range waitReasonStrings {
-		out[i] = WaitText(WaitReason(i))
-	}
-	return out
 }

@@ -86,7 +86,9 @@ func (l *gLayout) check() error {
 	runtime.GC() // scans the witness's stack: stamps waitsince
 	t1 := Nanotime1()
 	var r GRecord
-	ok := l.read(gp, &r)
+	var t texts
+	t.refresh()
+	ok := l.read(gp, &r, &t)
 	release()
 	if !ok || r.Changing {
 		return fmt.Errorf("census check: the witness goroutine read as dead or changing (status at offset %d)", l.status)
@@ -113,7 +115,7 @@ func (l *gLayout) verify(r *GRecord, w witness) error {
 	if r.ID != id {
 		return fmt.Errorf("census check: goid read at offset %d is %d, the witness's traceback says goroutine %d", l.goid, r.ID, id)
 	}
-	if r.Status != StatusWaiting || r.Reason != chanReceive() {
+	if r.Status != StatusWaiting || r.Reason != chanReceive() || r.Text != "chan receive" {
 		return fmt.Errorf("census check: the witness read as status %d reason %d, want %d (_Gwaiting) and %d (chan receive)", r.Status, r.Reason, StatusWaiting, chanReceive())
 	}
 	f := runtime.FuncForPC(r.StartPC)
