@@ -43,12 +43,13 @@ func parkCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "dumps", Value: 3, Usage: "dumps before releasing and exiting; 0 = until interrupted"},
 			&cli.DurationFlag{Name: "duration", Usage: "stop after this long instead of counting dumps"},
 			&cli.IntFlag{Name: "debug", Value: 2, Usage: "profile format: 2 text with wait reasons, 1 text with labels, 0 gzipped protobuf"},
-			&cli.StringFlag{Name: "profile", Value: "goroutine", Usage: "goroutine | goroutineleak"},
+			&cli.StringFlag{Name: "profile", Value: "goroutine", Usage: "goroutine | goroutineleak | census (the runtime's record of every goroutine, read without stopping the world)"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "\"-\" for stdout, or a directory for one file per dump (goroutine-0001.txt, goroutine-0002.pb.gz, ...)"},
 			&cli.StringFlag{Name: "http", Usage: "serve net/http/pprof at this address while parked, e.g. 127.0.0.1:0 (port 0 picks a free port)"},
 			&cli.BoolFlag{Name: "http-public", Usage: "allow --http on a non-loopback address"},
 			&cli.StringFlag{Name: "trace", Usage: "record an execution trace of the whole run to this file (read it with gsysint-demo trace FILE)"},
 			&cli.BoolFlag{Name: "summary", Usage: "after each dump, a table of goroutines by state and reason on stderr"},
+			censusJSONFlag, censusEachFlag,
 		},
 		Action: func(c *cli.Context) error {
 			o, err := parkOptionsFrom(c)
@@ -72,6 +73,7 @@ type parkOptions struct {
 	http     string
 	summary  bool
 	trace    string // execution trace file, "" for none
+	census   censusOptions
 }
 
 func parkOptionsFrom(c *cli.Context) (*parkOptions, error) {
@@ -129,13 +131,16 @@ func parkOptionsFrom(c *cli.Context) (*parkOptions, error) {
 		return nil, usagef("park: --debug %d: want 0, 1 or 2", o.debug)
 	}
 	switch o.profile {
-	case "goroutine":
+	case "goroutine", "census":
 	case "goroutineleak":
 		if pprof.Lookup("goroutineleak") == nil {
 			return nil, usagef("park: --profile goroutineleak: %v", dump.ErrNoLeakProfile)
 		}
 	default:
-		return nil, usagef("park: --profile %q: want goroutine or goroutineleak", o.profile)
+		return nil, usagef("park: --profile %q: want goroutine, goroutineleak or census", o.profile)
+	}
+	if err := censusOptionsFrom(c, o); err != nil {
+		return nil, err
 	}
 	if out := c.String("out"); out != "-" {
 		if err := checkWritableDir(out); err != nil {
@@ -216,6 +221,7 @@ func runPark(e *env, o *parkOptions) (err error) {
 	if err != nil {
 		return err
 	}
+	o.census.parker = p
 	// Resolve first, so that a refused reason is bad input and nothing starts.
 	if _, err := p.Resolve(o.groups...); err != nil {
 		return usagef("park: %v", err)
@@ -336,6 +342,9 @@ func classNote(pk park.Parked) string {
 // writeDump writes dump n to stdout or to its file, reports it on stderr,
 // and summarises it if asked.
 func writeDump(e *env, o *parkOptions, n int) error {
+	if o.profile == "census" {
+		return writeCensusDump(e, o, n)
+	}
 	var keep bytes.Buffer
 	w := e.stdout
 	var file *atomicFile

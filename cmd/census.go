@@ -1,0 +1,127 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"gsysint-demo/census"
+)
+
+// The park flags that only --profile census reads.
+var (
+	censusJSONFlag = &cli.BoolFlag{Name: "json", Usage: "with --profile census: the census as JSON instead of a table"}
+	censusEachFlag = &cli.BoolFlag{Name: "per-goroutine", Usage: "with --profile census: one row (JSON object, protobuf sample) per goroutine, with its id and creator's id, instead of one per group"}
+)
+
+// censusOptions is how park writes a census at each dump.
+type censusOptions struct {
+	json, each bool
+	parker     census.ParkTimes // for the real park times; set once parked
+}
+
+// censusOptionsFrom validates the census flags of park. It also checks,
+// once, that the census can read this runtime: the check runs two GCs,
+// cheap now, before anything is parked.
+func censusOptionsFrom(c *cli.Context, o *parkOptions) error {
+	o.census = censusOptions{json: c.Bool("json"), each: c.Bool("per-goroutine")}
+	if o.profile != "census" {
+		for _, f := range []string{"json", "per-goroutine"} {
+			if c.IsSet(f) {
+				return usagef("park: --%s is for --profile census; --profile %s writes the runtime's own formats (--debug 0, 1 or 2)", f, o.profile)
+			}
+		}
+		return nil
+	}
+	switch {
+	case o.debug == 1:
+		return usagef("park: --profile census --debug 1: want --debug 2 (the default: a table, or --json) or --debug 0 (gzipped pprof protobuf)")
+	case o.debug == 0 && o.census.json:
+		return usagef("park: --profile census --debug 0 --json: want one of them (--debug 0 is the protobuf, --json the JSON)")
+	}
+	return census.Check()
+}
+
+// writeCensusDump writes census n as park writes a dump: to stdout or to
+// its file in --out, with a line on stderr.
+func writeCensusDump(e *env, o *parkOptions, n int) error {
+	ext, form := ".txt", "table"
+	switch {
+	case o.debug == 0:
+		ext, form = ".pb.gz", "protobuf"
+	case o.census.json:
+		ext, form = ".json", "JSON"
+	}
+	shape := "groups"
+	if o.census.each {
+		shape = "goroutines"
+	}
+	w := e.stdout
+	var file *atomicFile
+	if o.outDir != "" {
+		var err error
+		if file, err = createAtomic(filepath.Join(o.outDir, fmt.Sprintf("census-%04d%s", n, ext))); err != nil {
+			return err
+		}
+		defer file.discard()
+		w = file
+	}
+	var opts []census.Option
+	if o.census.parker != nil {
+		opts = append(opts, census.WithParkTimes(o.census.parker))
+	}
+	start := time.Now()
+	h, groups, err := writeCensus(w, o, opts)
+	if err != nil {
+		return fmt.Errorf("census %d: %w", n, err)
+	}
+	elapsed := time.Since(start)
+	where := ""
+	if file != nil {
+		if err := file.commit(); err != nil {
+			return fmt.Errorf("census %d: %w", n, err)
+		}
+		where = " → " + file.path
+	}
+	of := ""
+	if groups >= 0 {
+		of = fmt.Sprintf(" in %d groups", groups)
+	}
+	fmt.Fprintf(e.stderr, "dump %d: census %s of %s, %d goroutines%s, read in %v without stopping the world, written in %v%s\n",
+		n, form, shape, h.Total, of, h.Took.Round(time.Microsecond), elapsed.Round(time.Microsecond), where)
+	return nil
+}
+
+func writeCensus(w io.Writer, o *parkOptions, opts []census.Option) (census.Header, int, error) {
+	if o.census.each {
+		s, err := census.Take(opts...)
+		if err != nil {
+			return census.Header{}, 0, err
+		}
+		switch {
+		case o.debug == 0:
+			err = s.WriteProto(w)
+		case o.census.json:
+			err = s.WriteJSON(w)
+		default:
+			err = s.WriteText(w)
+		}
+		return s.Header, -1, err
+	}
+	gs, err := census.TakeGroups(opts...)
+	if err != nil {
+		return census.Header{}, 0, err
+	}
+	switch {
+	case o.debug == 0:
+		err = gs.WriteProto(w)
+	case o.census.json:
+		err = gs.WriteJSON(w)
+	default:
+		err = gs.WriteText(w)
+	}
+	return gs.Header, len(gs.Groups), err
+}
