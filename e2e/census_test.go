@@ -1,0 +1,152 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// The census table: one row per group, park's groups with their count,
+// state (custom text included), park time and labels.
+func TestCensusTable(t *testing.T) {
+	t.Parallel()
+	r := gsys(t, "park", "-n", "40", "-r", "chan receive", "-r", "waiting for godot", "--label", "team=core", "--profile", "census", "--dumps", "1")
+	wantExit(t, r, 0)
+	// 40     chan receive       -   1.2ms–3.4ms   gsysint-demo/park.(*Parker).start.func1.gowrap1  park.go:242  {reason: chan receive, team: core, trace_reason: chan receive}
+	for _, state := range []string{"chan receive", "waiting for godot"} {
+		re := regexp.MustCompile(`(?m)^40\s+` + regexp.QuoteMeta(state) + `\s+-\s+\S+\s+gsysint-demo/park\.\S+\s+park\.go:\d+\s+\{reason: ` + regexp.QuoteMeta(state) + `, team: core, `)
+		if !re.MatchString(r.stdout) {
+			t.Errorf("no row of 40 %q goroutines with their park time and labels:\n%v", state, r)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^1\s+running\s+`).MatchString(r.stdout) {
+		t.Errorf("no row for the goroutine taking the census:\n%v", r)
+	}
+	if !regexp.MustCompile(`(?m)^dump 1: census table of groups, \d+ goroutines in \d+ groups, read in \S+ without stopping the world`).MatchString(r.stderr) {
+		t.Errorf("no dump line on stderr:\n%v", r)
+	}
+}
+
+// --json --per-goroutine: every goroutine once, park's with their park
+// time, creator and labels.
+func TestCensusJSONPerGoroutine(t *testing.T) {
+	t.Parallel()
+	r := gsys(t, "park", "-n", "25", "-r", "waiting, (for) lefty", "--profile", "census", "--json", "--per-goroutine", "--dumps", "1")
+	wantExit(t, r, 0)
+	var s struct {
+		Total      int `json:"total"`
+		System     int `json:"system"`
+		Goroutines []struct {
+			ID          uint64            `json:"id"`
+			Status      string            `json:"status"`
+			State       string            `json:"state"`
+			ParkedKnown bool              `json:"parked_known"`
+			CreatorID   uint64            `json:"creator_id"`
+			Labels      map[string]string `json:"labels"`
+			Start       struct{ Func string }
+		} `json:"goroutines"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatalf("not JSON: %v\n%v", err, r)
+	}
+	seen := map[uint64]bool{}
+	parked := 0
+	for _, g := range s.Goroutines {
+		if seen[g.ID] {
+			t.Errorf("goroutine %d listed twice", g.ID)
+		}
+		seen[g.ID] = true
+		if g.State == "waiting, (for) lefty" {
+			parked++
+			if !g.ParkedKnown || g.CreatorID == 0 || g.Labels["reason"] != g.State || g.Status != "waiting" {
+				t.Errorf("parked goroutine %+v", g)
+			}
+		}
+	}
+	if parked != 25 {
+		t.Errorf("%d goroutines in state %q, parked 25:\n%v", parked, "waiting, (for) lefty", r)
+	}
+	if len(s.Goroutines)+s.System != s.Total {
+		t.Errorf("%d goroutines listed and %d system ones, total %d", len(s.Goroutines), s.System, s.Total)
+	}
+}
+
+// The protobuf, both shapes, read by the real go tool pprof.
+func TestCensusPprof(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	r := gsys(t, "park", "-n", "30", "-r", "chan receive", "-r", "waiting for godot", "--profile", "census", "--debug", "0", "--dumps", "1", "--out", dir)
+	wantExit(t, r, 0)
+	groups := filepath.Join(dir, "census-0001.pb.gz")
+	top := goPprof(t, nil, "-top", groups)
+	wantExit(t, top, 0)
+	// 60 97.56% 97.56%  60 97.56%  gsysint-demo/park.(*Parker).start.func1.gowrap1
+	if !regexp.MustCompile(`(?m)^\s*60\s+\S+%\s+\S+%\s+60\s+\S+%\s+gsysint-demo/park\.\(\*Parker\)\.start\.func1\.gowrap1$`).MatchString(top.stdout) {
+		t.Errorf("-top has no row of 60 for park's start function:\n%v", top)
+	}
+	tags := goPprof(t, nil, "-tags", groups)
+	wantExit(t, tags, 0)
+	for _, re := range []string{
+		`(?m)^\s*go::goroutine_state: Total \d+ of \d+ `,
+		`(?m)^\s+30 \(\S+%\): chan receive$`,
+		`(?m)^\s+30 \(\S+%\): waiting for godot$`,
+		`(?m)^\s+1 \(\s*\S+%\): running$`,
+		`(?m)^\s*reason: Total 60 of \d+ `,
+	} {
+		if !regexp.MustCompile(re).MatchString(tags.stdout) {
+			t.Errorf("-tags does not match %s:\n%v", re, tags)
+		}
+	}
+	root := goPprof(t, nil, "-top", "-tagroot=go::goroutine_state", groups)
+	wantExit(t, root, 0)
+	if !regexp.MustCompile(`(?m)^\s*0\s+0%\s+\S+%\s+30\s+\S+%\s+waiting for godot$`).MatchString(root.stdout) {
+		t.Errorf("-tagroot=go::goroutine_state has no node of 30 for the state:\n%v", root)
+	}
+
+	r = gsys(t, "park", "-n", "4", "--profile", "census", "--debug", "0", "--per-goroutine", "--dumps", "1", "--out", dir)
+	wantExit(t, r, 0)
+	tags = goPprof(t, nil, "-tags", filepath.Join(dir, "census-0001.pb.gz"))
+	wantExit(t, tags, 0)
+	for _, re := range []string{
+		`(?m)^\s*go::goroutine: Total \d+ of \d+ `,
+		`(?m)^\s*go::goroutine_created_by: Total \d+ of \d+ `,
+		`(?m)^\s+4 \(\S+%\): parked by gsysint-demo$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(tags.stdout) {
+			t.Errorf("per goroutine -tags does not match %s:\n%v", re, tags)
+		}
+	}
+	// One sample per goroutine: the id label counts each once.
+	ids := regexp.MustCompile(`(?m)^\s+1 \(\s*\S+%\): \d+$`).FindAllString(tags.stdout[strings.Index(tags.stdout, "go::goroutine:"):], -1)
+	if len(ids) < 5 {
+		t.Errorf("%d goroutine ids with a count of 1, want at least the 4 parked and the census's own:\n%v", len(ids), tags)
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".*tmp*")); len(leftovers) != 0 {
+		t.Errorf("temporary files left behind: %v", leftovers)
+	}
+}
+
+func TestCensusBadInput(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args  []string
+		names []string
+	}{
+		{[]string{"--profile", "census", "--debug", "1"}, []string{"--debug 1", "--debug 2", "--debug 0"}},
+		{[]string{"--profile", "census", "--debug", "0", "--json"}, []string{"--debug 0", "--json"}},
+		{[]string{"--json"}, []string{"--json", "--profile census"}},
+		{[]string{"--per-goroutine", "--profile", "goroutine"}, []string{"--per-goroutine", "--profile census"}},
+		{[]string{"--profile", "censuses"}, []string{`"censuses"`, "census"}},
+	} {
+		dir := t.TempDir()
+		r := gsys(t, append([]string{"park", "--dumps", "1", "--out", dir}, c.args...)...)
+		wantExit(t, r, 2)
+		wantOneLine(t, r, c.names...)
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("%v wrote %d files", c.args, len(entries))
+		}
+	}
+}
