@@ -145,10 +145,12 @@ func (ls Labels) Map() map[string]string {
 	return m
 }
 
-// ParkTimes reports the runtime clock (linked.Nanotime1) at which each
-// goroutine it parked did park. *park.Parker implements it.
+// ParkTimes reports when the goroutines it parked did park, in the runtime
+// clock (linked.Nanotime1): goroutine by goroutine for Take, group by group
+// (by label set) for TakeGroups. *park.Parker implements it.
 type ParkTimes interface {
 	ParkTimes(fn func(gp *linked.G, nanotime int64))
+	ParkedGroups(fn func(labels map[string]string, parked int, first, last int64))
 }
 
 // Option configures a census.
@@ -196,66 +198,81 @@ func Check() error {
 }
 
 // Take reads every goroutine's record. It takes no lock the runtime takes
-// and never stops the world.
+// and never stops the world. Its memory grows with the goroutines: for a
+// large process, TakeGroups.
 func Take(opts ...Option) (*Snapshot, error) {
-	s := &Snapshot{}
-	h, err := walk(opts, func(g *Goroutine) {
-		c := *g
-		s.Goroutines = append(s.Goroutines, &c)
-	})
+	cfg, err := configure(opts)
 	if err != nil {
 		return nil, err
 	}
-	s.Header = h
-	return s, nil
-}
-
-// walk reads every goroutine into a reused Goroutine and calls fn with
-// the ones the options include.
-func walk(opts []Option, fn func(*Goroutine)) (Header, error) {
-	var h Header
-	if err := Check(); err != nil {
-		return h, err
-	}
-	var cfg config
-	for _, o := range opts {
-		o(&cfg)
-	}
-	r := newResolver()
 	var parked map[*linked.G]int64
 	if cfg.park != nil {
 		parked = map[*linked.G]int64{}
 		cfg.park.ParkTimes(func(gp *linked.G, at int64) { parked[gp] = at })
 	}
-	h.TakenAt = time.Now()
-	start := linked.Nanotime1()
-	finalizerRunning := linked.FinalizerRunning()
-	var g Goroutine
-	linked.ReadAllG(func(rec *linked.GRecord) {
-		r.fill(&g, rec, start, finalizerRunning)
-		if at, ok := parked[rec.G]; ok && !g.Changing {
-			g.Parked, g.ParkedKnown = time.Duration(start-at), true
+	s := &Snapshot{}
+	r := newResolver()
+	var slab []Goroutine // goroutines are allocated a slab at a time
+	s.Header = walk(func(rec *linked.GRecord, now int64) {
+		if len(slab) == cap(slab) {
+			slab = make([]Goroutine, 0, 1024)
 		}
-		h.Total++
+		slab = slab[:len(slab)+1]
+		g := &slab[len(slab)-1]
+		r.fill(g, rec, now)
+		if at, ok := parked[rec.G]; ok && !g.Changing {
+			g.Parked, g.ParkedKnown = time.Duration(now-at), true
+		}
+		s.Total++
 		if g.System {
-			h.System++
+			s.System++
 		}
 		if g.Changing {
-			h.Changing++
+			s.Changing++
 		}
 		if g.System && !cfg.system {
+			slab = slab[:len(slab)-1]
 			return
 		}
-		fn(&g)
+		s.Goroutines = append(s.Goroutines, g)
 	})
+	return s, nil
+}
+
+func configure(opts []Option) (config, error) {
+	var cfg config
+	if err := Check(); err != nil {
+		return cfg, err
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return cfg, nil
+}
+
+// walk calls fn with every goroutine's record and the runtime clock at the
+// start of the walk, and returns the header with its time and duration.
+func walk(fn func(rec *linked.GRecord, now int64)) Header {
+	h := Header{TakenAt: time.Now()}
+	start := linked.Nanotime1()
+	linked.ReadAllG(func(rec *linked.GRecord) { fn(rec, start) })
 	h.Took = time.Duration(linked.Nanotime1() - start)
-	return h, nil
+	return h
 }
 
 // resolver turns pcs into names once per pc.
 type resolver struct {
 	starts map[uintptr]startInfo
 	sites  map[uintptr]Site
+
+	// finalizerRunning: the finalizer goroutine ran user code when the
+	// census began (runtime.fingStatus).
+	finalizerRunning bool
+
+	// The last answers, for the next goroutine, which often shares them.
+	lastStartPC, lastSitePC uintptr
+	lastStart               startInfo
+	lastSite                Site
 }
 
 type startInfo struct {
@@ -274,13 +291,23 @@ const (
 )
 
 func newResolver() *resolver {
-	return &resolver{starts: map[uintptr]startInfo{}, sites: map[uintptr]Site{}}
+	return &resolver{starts: map[uintptr]startInfo{}, sites: map[uintptr]Site{}, finalizerRunning: linked.FinalizerRunning()}
 }
 
 func (r *resolver) start(pc uintptr) startInfo {
-	if s, ok := r.starts[pc]; ok {
-		return s
+	if pc == r.lastStartPC && pc != 0 {
+		return r.lastStart
 	}
+	s, ok := r.starts[pc]
+	if !ok {
+		s = r.resolveStart(pc)
+		r.starts[pc] = s
+	}
+	r.lastStartPC, r.lastStart = pc, s
+	return s
+}
+
+func (r *resolver) resolveStart(pc uintptr) startInfo {
 	var s startInfo
 	if f := runtime.FuncForPC(pc); f != nil {
 		file, line := f.FileLine(pc)
@@ -297,21 +324,37 @@ func (r *resolver) start(pc uintptr) startInfo {
 			}
 		}
 	}
-	r.starts[pc] = s
 	return s
+}
+
+// system applies runtime.isSystemGoroutine's rule.
+func (r *resolver) system(st startInfo, runningCleanups bool) bool {
+	switch st.system {
+	case runtimeFunc:
+		return true
+	case finalizerFunc:
+		return !r.finalizerRunning
+	case cleanupFunc:
+		return !runningCleanups
+	}
+	return false
 }
 
 func (r *resolver) site(pc uintptr) Site {
-	if s, ok := r.sites[pc]; ok {
-		return s
+	if pc == r.lastSitePC && pc != 0 {
+		return r.lastSite
 	}
-	fn, file, line := linked.CreationSite(pc)
-	s := Site{Func: fn, File: file, Line: line}
-	r.sites[pc] = s
+	s, ok := r.sites[pc]
+	if !ok {
+		fn, file, line := linked.CreationSite(pc)
+		s = Site{Func: fn, File: file, Line: line}
+		r.sites[pc] = s
+	}
+	r.lastSitePC, r.lastSite = pc, s
 	return s
 }
 
-func (r *resolver) fill(g *Goroutine, rec *linked.GRecord, now int64, finalizerRunning bool) {
+func (r *resolver) fill(g *Goroutine, rec *linked.GRecord, now int64) {
 	*g = Goroutine{ID: rec.ID, Status: linked.StatusWord(rec.Status), Changing: rec.Changing}
 	g.State = g.Status
 	if rec.Changing {
@@ -326,14 +369,7 @@ func (r *resolver) fill(g *Goroutine, rec *linked.GRecord, now int64, finalizerR
 	}
 	st := r.start(rec.StartPC)
 	g.Start = st.site
-	switch st.system {
-	case runtimeFunc:
-		g.System = true
-	case finalizerFunc:
-		g.System = !finalizerRunning
-	case cleanupFunc:
-		g.System = !rec.RunningCleanups
-	}
+	g.System = r.system(st, rec.RunningCleanups)
 	if rec.ID != 1 { // the runtime prints no creator for the main goroutine
 		g.Created = r.site(rec.GoPC)
 		g.CreatorID = rec.ParentID

@@ -412,6 +412,38 @@ func (p *Parker) ParkTimes(fn func(gp *linked.G, nanotime int64)) {
 	}
 }
 
+// ParkedGroups calls fn for every group p parked and has not released,
+// with the group's labels (reason and trace_reason included), how many of
+// its goroutines are parked, and the runtime's clock when the first and
+// the last of them parked: the real times a grouped census shows beside
+// the runtime's age, without a record per goroutine. It waits for a Park
+// or Release in progress.
+func (p *Parker) ParkedGroups(fn func(labels map[string]string, parked int, first, last int64)) {
+	p.busy.Lock()
+	defer p.busy.Unlock()
+	p.mu.Lock()
+	groups := p.groups
+	p.mu.Unlock()
+	for _, gr := range groups {
+		n, first, last := 0, int64(0), int64(0)
+		for i := range gr.waiters {
+			w := &gr.waiters[i]
+			if w.state.Load() != parked {
+				continue
+			}
+			at := w.at.Load()
+			if n == 0 || at < first {
+				first = at
+			}
+			last = max(last, at)
+			n++
+		}
+		if n > 0 {
+			fn(gr.parked.Labels, n, first, last)
+		}
+	}
+}
+
 // ErrTooManyCustom is returned (wrapped) when more distinct custom texts
 // are asked for than the runtime has borrowable slots.
 var ErrTooManyCustom = errors.New("too many custom reasons")
