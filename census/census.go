@@ -213,6 +213,7 @@ func Take(opts ...Option) (*Snapshot, error) {
 	s := &Snapshot{}
 	r := newResolver()
 	var slab []Goroutine // goroutines are allocated a slab at a time
+	var total, system, changing int
 	s.Header = walk(func(rec *linked.GRecord, now int64) {
 		if len(slab) == cap(slab) {
 			slab = make([]Goroutine, 0, 1024)
@@ -223,12 +224,12 @@ func Take(opts ...Option) (*Snapshot, error) {
 		if at, ok := parked[rec.G]; ok && !g.Changing {
 			g.Parked, g.ParkedKnown = time.Duration(now-at), true
 		}
-		s.Total++
+		total++
 		if g.System {
-			s.System++
+			system++
 		}
 		if g.Changing {
-			s.Changing++
+			changing++
 		}
 		if g.System && !cfg.system {
 			slab = slab[:len(slab)-1]
@@ -236,6 +237,7 @@ func Take(opts ...Option) (*Snapshot, error) {
 		}
 		s.Goroutines = append(s.Goroutines, g)
 	})
+	s.Total, s.System, s.Changing = total, system, changing
 	return s, nil
 }
 

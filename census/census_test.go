@@ -96,6 +96,9 @@ func TestAgreesWithDebug2Dump(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if before.Total != len(before.Goroutines)+before.System || before.System == 0 {
+			t.Fatalf("census lists %d goroutines and counts %d, of which %d system", len(before.Goroutines), before.Total, before.System)
+		}
 		cb, ca := censusKeys(before), censusKeys(after)
 		if !maps.Equal(cb, ca) {
 			if attempt == 20 {

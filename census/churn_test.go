@@ -155,6 +155,9 @@ func TestCensusUnderChurn(t *testing.T) {
 			}
 			gs = s.Goroutines
 			changing += s.Changing
+			if s.Total != len(gs) || s.System == 0 {
+				t.Fatalf("round %d: a census WithSystem lists %d goroutines, counts %d of which %d system", round, len(gs), s.Total, s.System)
+			}
 		} else {
 			// The grouped census, read back through its groups' counts.
 			g, err := census.TakeGroups(census.WithSystem())
