@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"path"
+	"slices"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/google/pprof/profile"
 
 	"gsysint-demo/internal/errwriter"
+	"gsysint-demo/linked"
 )
 
 // The pprof labels of the census profiles. They are the names of the
@@ -155,6 +158,19 @@ func (ls Labels) MarshalJSON() ([]byte, error) {
 		b = append(append(append(b, k...), ':'), v...)
 	}
 	return append(b, '}'), nil
+}
+
+// UnmarshalJSON reads the object MarshalJSON writes, sorted by key.
+func (ls *Labels) UnmarshalJSON(b []byte) error {
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*ls = (*ls)[:0]
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		*ls = append(*ls, linked.Label{Key: k, Value: m[k]})
+	}
+	return nil
 }
 
 // Profile returns the groups as a pprof profile: one sample per group,

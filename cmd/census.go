@@ -28,6 +28,11 @@ type censusOptions struct {
 // cheap now, before anything is parked.
 func censusOptionsFrom(c *cli.Context, o *parkOptions) error {
 	o.census = censusOptions{json: c.Bool("json"), each: c.Bool("per-goroutine")}
+	if o.profile != "census" && o.http != "" {
+		// --http serves the census: check now, before anything is parked.
+		// A runtime it cannot read shows at /debug/census, not here.
+		census.Check()
+	}
 	if o.profile != "census" {
 		for _, f := range []string{"json", "per-goroutine"} {
 			if c.IsSet(f) {

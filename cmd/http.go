@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"gsysint-demo/census"
 	"gsysint-demo/dump"
 )
 
@@ -24,7 +25,10 @@ type pprofServer struct {
 	addr string
 }
 
-func startPprofServer(addr string) (*pprofServer, error) {
+// startPprofServer serves pprof at addr, and the census at /debug/census
+// (census.Handler, taken with opts: ?format=text|json|proto,
+// ?shape=groups|goroutines, ?system=1).
+func startPprofServer(addr string, opts ...census.Option) (*pprofServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -37,6 +41,7 @@ func startPprofServer(addr string) (*pprofServer, error) {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.Handle("/debug/pprof/goroutine", profileHandler("goroutine"))
 	mux.Handle("/debug/pprof/goroutineleak", profileHandler("goroutineleak"))
+	mux.Handle("/debug/census", census.Handler(opts...))
 	s := &pprofServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, addr: ln.Addr().String()}
 	go s.srv.Serve(ln)
 	return s, nil

@@ -17,6 +17,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"gsysint-demo/census"
 	"gsysint-demo/dump"
 	"gsysint-demo/internal/procstat"
 	"gsysint-demo/linked"
@@ -232,7 +233,7 @@ func runPark(e *env, o *parkOptions) (err error) {
 
 	var srv *pprofServer
 	if o.http != "" {
-		if srv, err = startPprofServer(o.http); err != nil {
+		if srv, err = startPprofServer(o.http, census.WithParkTimes(p)); err != nil {
 			return usagef("park: --http %q: %v", o.http, err)
 		}
 		defer srv.shutdown()

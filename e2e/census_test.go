@@ -150,3 +150,41 @@ func TestCensusBadInput(t *testing.T) {
 		}
 	}
 }
+
+// --http serves the census next to pprof, in every form, with park times;
+// go tool pprof reads the protobuf from its URL.
+func TestCensusHTTP(t *testing.T) {
+	t.Parallel()
+	p := start(t, nil, "park", "--http", "127.0.0.1:0", "--dumps", "0", "--interval", "1h", "-r", "waiting for godot", "-n", "5")
+	url := strings.Replace(p.waitFor(servingRE)[1], "/debug/pprof/", "/debug/census", 1)
+	body := httpGet(t, url)
+	// COUNT  STATE  AGE (runtime)  PARKED (real)  START  CREATED AT  LABELS
+	row := regexp.MustCompile(`(?m)^5  +waiting for godot  .*$`).FindString(body)
+	if cols := regexp.MustCompile(`  +`).Split(row, -1); len(cols) != 7 || cols[3] == "-" || !strings.HasPrefix(cols[4], "gsysint-demo/park.") {
+		t.Errorf("GET %s: no row of 5 goroutines waiting for godot with their park time:\n%s", url, clip(body, 3000))
+	}
+	var s struct {
+		Goroutines []struct {
+			State       string `json:"state"`
+			ParkedKnown bool   `json:"parked_known"`
+		} `json:"goroutines"`
+	}
+	if err := json.Unmarshal([]byte(httpGet(t, url+"?format=json&shape=goroutines")), &s); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, g := range s.Goroutines {
+		if g.State == "waiting for godot" && g.ParkedKnown {
+			n++
+		}
+	}
+	if n != 5 {
+		t.Errorf("JSON lists %d goroutines waiting for godot with a park time, want 5", n)
+	}
+	tags := goPprof(t, nil, "-tags", url+"?format=proto")
+	wantExit(t, tags, 0)
+	if !regexp.MustCompile(`(?m)^\s+5 \(\s*\S+%\): waiting for godot$`).MatchString(tags.stdout) {
+		t.Errorf("go tool pprof -tags on %s?format=proto:\n%v", url, tags)
+	}
+	p.interrupt(5)
+}
