@@ -40,8 +40,10 @@ done
 
 if [ "$quick" = 1 ]; then
   counts=(-reps "${reps:-1}" -park 100000 -dump 100000 -dumps 2 -report 10000 -pp-default-max 10000 -http 100000 -http-reps 2)
+  census_bench='Census100k$' census_times=1x
 else
   counts=(-reps "${reps:-3}" -park 1000000 -dump 100000,1000000 -dumps 3 -pprof-dumps-1m 1 -report 10000,100000 -pp-default-max 100000 -http 100000 -http-reps 9)
+  census_bench='Census(100k|1M)$|GroupsHeap1M' census_times=3x
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gsysint-bench.XXXXXX")
@@ -79,4 +81,14 @@ for tc in $toolchains; do
     -baseline "$bin/baseline" -pp "$pp" -work "$bin" \
     -label "$version ($(GOTOOLCHAIN=$tc go env GOOS)/$(GOTOOLCHAIN=$tc go env GOARCH), GOTOOLCHAIN=$tc)" "${counts[@]}"
   rm -f "$bin"/goroutines-*.txt
+  # The census against one pre-sized runtime.Stack of the same goroutines,
+  # in one go test process (census/bench_test.go): census-ms, stack-ms and
+  # their ratio, stop-the-world pauses counted during each, and the heap a
+  # grouped census of 1M goroutines keeps (retained-B).
+  echo
+  echo "### census ($version): go test -bench ./census"
+  echo
+  echo '```'
+  GOTOOLCHAIN=$tc go test "$ldflags" -run '^$' -bench "$census_bench" -benchtime "$census_times" ./census | grep '^Benchmark'
+  echo '```'
 done
