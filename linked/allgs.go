@@ -146,11 +146,11 @@ type texts struct {
 }
 
 func (t *texts) refresh() {
-	Lock(&tableLock)
-	t.gen = tableGen.Load()
-	if t.text == nil {
+	if t.text == nil { // never allocate under a runtime lock: an assist could park us holding it
 		t.text = make([]string, len(waitReasonStrings))
 	}
+	Lock(&tableLock)
+	t.gen = tableGen.Load()
 	for i := range waitReasonStrings {
 		h := (*stringHeader)(unsafe.Pointer(&waitReasonStrings[i]))
 		t.text[i] = unsafe.String((*byte)(atomic.LoadPointer(&h.data)), atomic.LoadUintptr(&h.len))
