@@ -123,9 +123,21 @@ const maxReads = 4
 // principle, give a record that mixes its two parks. A g that changes on
 // maxReads reads in a row is reported with Changing set.
 //
-// Labels are read only inside such a stable read, as one pointer load; the
-// set it points to is immutable (see labelSet) and stays reachable through
-// the record, so reading it needs no further care.
+// The _Gscan bit is ignored: the GC or the tracer holds the goroutine's
+// stack for a moment, which changes none of the fields read here but
+// waitsince, which a GC's stack scan stamps once (either value is true).
+//
+// Labels: g.labels points into the Go heap, at the label set runtime/pprof
+// made. It is read only inside a stable read, as one aligned pointer load
+// from the g, which allgs keeps reachable: an ordinary load of a live
+// pointer, after which the set is reachable from our record and cannot be
+// freed, even if its goroutine replaces it right after (the runtime writes
+// g.labels with a write barrier, which shades the old set while the GC
+// marks). Only the goroutine itself writes g.labels (setProfLabel), so for
+// a goroutine that is not running the pointer is the one it parked with;
+// for a running one, the one it had at one moment of the read. The set
+// itself is never written once published (see labelSet). Race builds
+// acquire the runtime's labelSync first, as the runtime's profilers do.
 func ReadAllG(fn func(*GRecord)) int {
 	return vettedLayout.readAllG(fn)
 }
