@@ -42,6 +42,8 @@ func censusOptionsFrom(c *cli.Context, o *parkOptions) error {
 		return nil
 	}
 	switch {
+	case o.summary:
+		return usagef("park: --summary with --profile census: the census table is that summary already; drop --summary")
 	case o.debug == 1:
 		return usagef("park: --profile census --debug 1: want --debug 2 (the default: a table, or --json) or --debug 0 (gzipped pprof protobuf)")
 	case o.debug == 0 && o.census.json:

@@ -140,6 +140,7 @@ func TestCensusBadInput(t *testing.T) {
 		{[]string{"--json"}, []string{"--json", "--profile census"}},
 		{[]string{"--per-goroutine", "--profile", "goroutine"}, []string{"--per-goroutine", "--profile census"}},
 		{[]string{"--profile", "censuses"}, []string{`"censuses"`, "census"}},
+		{[]string{"--profile", "census", "--summary"}, []string{"--summary", "--profile census"}},
 	} {
 		dir := t.TempDir()
 		r := gsys(t, append([]string{"park", "--dumps", "1", "--out", dir}, c.args...)...)
