@@ -265,6 +265,9 @@ func (b *profileBuilder) add(n int64, state string, leaked bool, minutes int64, 
 			num = map[string][]int64{}
 		}
 		num[LabelWaitMinutes] = []int64{minutes}
+		// With a unit, a wait of 0 minutes survives encoding: the protobuf
+		// drops a numeric label whose value and unit are both zero.
+		sm.NumUnit = map[string][]string{LabelWaitMinutes: {"minutes"}}
 	}
 	sm.NumLabel = num
 	for _, l := range labels {

@@ -15,11 +15,14 @@ func TestCensusTable(t *testing.T) {
 	t.Parallel()
 	r := gsys(t, "park", "-n", "40", "-r", "chan receive", "-r", "waiting for godot", "--label", "team=core", "--profile", "census", "--dumps", "1")
 	wantExit(t, r, 0)
-	// 40     chan receive       -   1.2ms–3.4ms   gsysint-demo/park.(*Parker).start.func1.gowrap1  park.go:242  {reason: chan receive, team: core, trace_reason: chan receive}
+	// COUNT  STATE         AGE (runtime)  PARKED (real)  START                                            CREATED AT   LABELS
+	// 40     chan receive  -              1.2ms–3.4ms    gsysint-demo/park.(*Parker).start.func1.gowrap1  park.go:242  {reason: chan receive, team: core, trace_reason: chan receive}
 	for _, state := range []string{"chan receive", "waiting for godot"} {
-		re := regexp.MustCompile(`(?m)^40\s+` + regexp.QuoteMeta(state) + `\s+-\s+\S+\s+gsysint-demo/park\.\S+\s+park\.go:\d+\s+\{reason: ` + regexp.QuoteMeta(state) + `, team: core, `)
-		if !re.MatchString(r.stdout) {
-			t.Errorf("no row of 40 %q goroutines with their park time and labels:\n%v", state, r)
+		row := regexp.MustCompile(`(?m)^40  +` + regexp.QuoteMeta(state) + `  .*$`).FindString(r.stdout)
+		cols := regexp.MustCompile(`  +`).Split(row, -1)
+		if len(cols) != 7 || cols[3] == "-" || !strings.HasPrefix(cols[4], "gsysint-demo/park.") ||
+			!regexp.MustCompile(`^park\.go:\d+$`).MatchString(cols[5]) || !strings.HasPrefix(cols[6], "{reason: "+state+", team: core, ") {
+			t.Errorf("no row of 40 %q goroutines with their park time, start, creation site and labels:\n%v", state, r)
 		}
 	}
 	if !regexp.MustCompile(`(?m)^1\s+running\s+`).MatchString(r.stdout) {
