@@ -3,7 +3,9 @@ package census_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"path"
 	"runtime"
@@ -83,6 +85,24 @@ func TestAgreesWithDebug2Dump(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, want := parkEveryReason(t, 2)
+	// A goroutine locked to its thread (", locked to thread").
+	locked, unlock := make(chan struct{}), make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		close(locked)
+		<-unlock
+		runtime.UnlockOSThread()
+	}()
+	<-locked
+	defer close(unlock)
+	// Where the runtime has it, the goroutineleak profile marks the parked
+	// leak candidates leaked ("[chan receive (leaked)]").
+	leaks := 0
+	if _, err := dump.Write(io.Discard, "goroutineleak", 0); err == nil {
+		leaks = 1
+	} else if !errors.Is(err, dump.ErrNoLeakProfile) {
+		t.Fatal(err)
+	}
 	for attempt := 1; ; attempt++ {
 		before, err := census.Take()
 		if err != nil {
@@ -125,8 +145,18 @@ func TestAgreesWithDebug2Dump(t *testing.T) {
 		}
 		t.Logf("attempt %d: census and dump agree on %d goroutines", attempt, len(dk))
 		states := map[string]int{}
+		lockedN, leakedN := 0, 0
 		for _, g := range before.Goroutines {
 			states[g.State]++
+			if g.LockedToThread {
+				lockedN++
+			}
+			if g.Leaked {
+				leakedN++
+			}
+		}
+		if lockedN == 0 || (leaks > 0) != (leakedN > 0) {
+			t.Errorf("census: %d goroutines locked to a thread (want 1 at least), %d leaked after %d goroutineleak profiles", lockedN, leakedN, leaks)
 		}
 		for text, n := range want {
 			if states[text] < n {

@@ -21,10 +21,11 @@ var (
 
 // CheckCensus verifies, once per process until it passes, the g fields
 // ReadAllG reads, each against a witness that does not depend on our
-// offsets: a goroutine it starts itself, blocked in a channel receive, must
-// show the id, function, creation line and creator that the runtime's own
-// traceback prints for it, the pprof label set the checker gave it, and a
-// waitsince the GC stamped between the checker's two clock readings. It
+// offsets: a goroutine it starts itself, locked to its thread and blocked
+// in a channel receive, must show the id, function, creation line and
+// creator that the runtime's own traceback prints for it, the pprof label
+// set the checker gave it, a lockedm, and a waitsince the GC stamped
+// between the checker's two clock readings. It
 // runs two GCs (about a millisecond each in a small heap; each stops the
 // world twice, briefly): call it before the goroutines you want to count
 // pile up. Check must pass first (the status, goid and wait reason).
@@ -58,6 +59,8 @@ const witnessLabel = "gsysint-demo/linked.CheckCensus"
 
 //go:noinline
 func censusWitness() {
+	runtime.LockOSThread() // the witness of lockedm
+	defer runtime.UnlockOSThread()
 	witnessG.Store(Getg())
 	buf := make([]byte, 4096)
 	buf = buf[:runtime.Stack(buf, false)]
@@ -134,8 +137,11 @@ func (l *gLayout) verify(r *GRecord, w witness) error {
 	if r.WaitSince < w.t0 || r.WaitSince > w.t1 {
 		return fmt.Errorf("census check: waitsince read at offset %d is %d, want a GC's start time between %d and %d", l.waitsince, r.WaitSince, w.t0, w.t1)
 	}
-	if r.LockedToThread || r.RunningCleanups {
-		return fmt.Errorf("census check: the witness reads as locked to a thread (offset %d) or running cleanups (offset %d); it is neither", l.lockedm, l.runningCleanups)
+	if !r.LockedToThread {
+		return fmt.Errorf("census check: lockedm read at offset %d is 0, the witness is locked to its thread", l.lockedm)
+	}
+	if r.RunningCleanups {
+		return fmt.Errorf("census check: runningCleanups read at offset %d is set for the witness, which runs no cleanups", l.runningCleanups)
 	}
 	return nil
 }

@@ -41,6 +41,7 @@ func TestCensusCheckCatchesWrongOffsets(t *testing.T) {
 		{"parentGoid", func(l *gLayout) { l.parentGoid = l.goid - 8 }, "parentGoid read at offset"},   // stackLock|atomicstatus
 		{"waitsince", func(l *gLayout) { l.waitsince = l.waitsince - 8 }, "waitsince read at offset"}, // schedlink
 		{"labels", func(l *gLayout) { l.labels = l.labels + 8 }, "labels read at offset"},             // timer
+		{"lockedm", func(l *gLayout) { l.lockedm = l.parentGoid - 24 }, "lockedm read at offset"},     // sigcode0
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			l := vettedLayout
