@@ -117,11 +117,14 @@ const maxReads = 4
 // trackingSeq just after its status CAS, and clears m (dropg) just after
 // that when it parks: reading the status, then m, then trackingSeq the
 // second time closes the gap between the two stores, since stores become
-// visible in order on amd64 (TSO). arm64 does not promise that for the
-// runtime's plain stores: there a goroutine that parks, wakes, runs and
-// parks again within one read of ours (tens of nanoseconds) could, in
-// principle, give a record that mixes its two parks. A g that changes on
-// maxReads reads in a row is reported with Changing set.
+// visible in order on amd64 (TSO). What that leaves open on amd64: a first
+// read that lands in the few instructions between a park's CAS and its
+// dropg, then a wake, a run and a park again on the same M, all within one
+// read of ours (tens of nanoseconds), the second read landing in the same
+// window of the second park. arm64 does not order the runtime's plain
+// stores: there any park, wake, run and park again within one read of ours
+// could, in principle, give a record that mixes its two parks. A g that
+// changes on maxReads reads in a row is reported with Changing set.
 //
 // The _Gscan bit is ignored: the GC or the tracer holds the goroutine's
 // stack for a moment, which changes none of the fields read here but
