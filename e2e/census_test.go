@@ -192,3 +192,14 @@ func TestCensusHTTP(t *testing.T) {
 	}
 	p.interrupt(5)
 }
+
+func TestCensusHelp(t *testing.T) {
+	t.Parallel()
+	r := gsys(t, "park", "--help")
+	wantExit(t, r, 0)
+	for _, re := range []string{`(?m)^\s+--json\b`, `(?m)^\s+--per-goroutine\b`, `(?m)^\s+--profile .*\bcensus\b`} {
+		if !regexp.MustCompile(re).MatchString(r.stdout) {
+			t.Errorf("park --help does not match %s:\n%s", re, r.stdout)
+		}
+	}
+}
