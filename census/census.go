@@ -32,8 +32,16 @@
 // blocked, with that GC's start time, and cleared when it runs again. So a
 // goroutine that blocked five minutes ago in a program that has not run a GC
 // since has no age at all, and the age of one that has is the time since that
-// GC began (a debug=2 header shows ", N minutes" from the same field). Age
-// is that; Parked is the real time for goroutines park parked.
+// GC began: shorter than the wait when the GC came later, a little longer
+// when the GC began before the goroutine blocked and scanned it after (a
+// debug=2 header shows ", N minutes" from the same field). Age is that;
+// Parked is the real time, for the goroutines package park parked.
+//
+// # Output
+//
+// Snapshot and Groups write themselves as a table (WriteText), JSON
+// (WriteJSON) and a gzipped pprof protobuf (WriteProto, see Profile for its
+// samples and labels); [Handler] serves all three over HTTP.
 package census
 
 import (
