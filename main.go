@@ -6,10 +6,11 @@ import (
 	"os"
 
 	"gsysint-demo/cmd"
+	_ "gsysint-demo/linked/push" // gives buildDescription its body
 )
 
-// buildDescription has no body here: package linked pushes one into it with
-// //go:linkname (see linked/export.go). stub.s makes the declaration legal.
+// buildDescription has no body here: package linked/push pushes one into it
+// with //go:linkname. stub.s makes the declaration legal.
 func buildDescription() string
 
 func main() {

@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"regexp"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 )
@@ -21,6 +24,9 @@ const (
 	exitOK      = 0
 	exitFailure = 1 // the work failed
 	exitUsage   = 2 // bad input: nothing was done
+	// exitReaderGone is what a shell reports for a process that SIGPIPE
+	// ended (128+13): park | head. Main ends the process by SIGPIPE itself.
+	exitReaderGone = 128 + int(syscall.SIGPIPE)
 )
 
 // env is what commands print to and read from.
@@ -58,7 +64,22 @@ func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)
 
 // Main runs the command line args and returns the exit status.
 func Main(args []string, build string) int {
-	return run(args, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, build: build})
+	code := run(args, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, build: build})
+	if code == exitReaderGone {
+		dieOfSIGPIPE()
+	}
+	return code
+}
+
+// dieOfSIGPIPE ends the process as a write to a closed stdout ends any Go
+// program that does not handle SIGPIPE (and yes, cat or seq): by the
+// signal, so that the shell and set -o pipefail see what they see of those.
+// park has released everything and written its files by now.
+func dieOfSIGPIPE() {
+	signal.Reset(syscall.SIGPIPE)
+	// The runtime raises SIGPIPE for a write to fd 1 that fails with EPIPE.
+	os.Stdout.Write([]byte{'\n'})
+	syscall.Kill(os.Getpid(), syscall.SIGPIPE)
 }
 
 func run(args []string, e *env) int {
@@ -69,6 +90,8 @@ func run(args []string, e *env) int {
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.Is(err, errReaderGone):
+		return exitReaderGone
 	case errors.As(err, &status):
 		return int(status)
 	case errors.As(err, &usage):
@@ -117,15 +140,65 @@ func commandNames(e *env) []string {
 	return names
 }
 
-// onUsageError turns a flag parsing error into one line and exit status 2.
-// The flag package's own text names the flag and the value
-// (invalid value "abc" for flag -count: ...).
+// onUsageError turns a flag parsing error into one line and exit status 2,
+// with the hint the project's own checks give. The flag package says
+//
+//	invalid value "5" for flag -interval: parse error
+//	flag provided but not defined: -bogus
+//	flag needs an argument: -n
+//	invalid boolean value "maybe" for -summary: parse error
 func onUsageError(c *cli.Context, err error, _ bool) error {
 	msg := err.Error()
-	if name := c.Command.Name; name != "" {
-		msg = name + ": " + msg
+	prefix, help := "", "gsysint-demo --help"
+	if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
+		prefix, help = c.Command.Name+": ", "gsysint-demo "+c.Command.Name+" --help"
 	}
-	return &usageError{msg}
+	var flags []cli.Flag
+	if c.Command != nil {
+		flags = c.Command.Flags
+	}
+	if len(flags) == 0 {
+		flags = c.App.Flags
+	}
+	if m := invalidValueRE.FindStringSubmatch(msg); m != nil {
+		msg = fmt.Sprintf("%s %q: %s", dashes(m[2]), m[1], wantFor(flags, m[2]))
+	} else if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		msg = fmt.Sprintf("unknown flag %s: see %s", dashes(name), help)
+	} else if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		msg = fmt.Sprintf("%s needs a value: %s", dashes(name), wantFor(flags, name))
+	}
+	return &usageError{prefix + msg}
+}
+
+var invalidValueRE = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-(\S+): `)
+
+// dashes writes a flag name as help shows it: -n, --count.
+func dashes(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// wantFor says what flag name takes, from its type.
+func wantFor(flags []cli.Flag, name string) string {
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n != name {
+				continue
+			}
+			switch f.(type) {
+			case *cli.DurationFlag:
+				return "want a duration with a unit, such as 500ms, 2s or 1m"
+			case *cli.IntFlag:
+				return "want a whole number"
+			case *cli.BoolFlag:
+				return "want true or false (or the flag alone)"
+			}
+			return "want a value"
+		}
+	}
+	return "want a value"
 }
 
 // flagsFirst moves a command's flags in front of its arguments, so that

@@ -3,7 +3,9 @@ package cmd
 import (
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"regexp"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -49,29 +51,41 @@ func censusOptionsFrom(c *cli.Context, o *parkOptions) error {
 	case o.debug == 0 && o.census.json:
 		return usagef("park: --profile census --debug 0 --json: want one of them (--debug 0 is the protobuf, --json the JSON)")
 	}
+	if out := c.String("out"); out != "-" && o.census.json {
+		// checkOut finds earlier tables and protobufs by their dumpExt;
+		// JSON files are the census's own.
+		if ents, err := os.ReadDir(out); err == nil {
+			for _, ent := range ents {
+				if censusJSONName.MatchString(ent.Name()) {
+					return usagef("park: --out %q already holds %s from an earlier run: dumps never replace files; give an empty or new directory, or move that run's files away", out, ent.Name())
+				}
+			}
+		}
+	}
 	return census.Check()
 }
 
+var censusJSONName = regexp.MustCompile(`^census-[0-9]{4,}\.json$`)
+
 // writeCensusDump writes census n as park writes a dump: to stdout or to
-// its file in --out, with a line on stderr.
-func writeCensusDump(e *env, o *parkOptions, n int) error {
-	ext, form := ".txt", "table"
+// its file in --out; the line it returns goes to stderr (parkRun.report).
+func writeCensusDump(stdout io.Writer, o *parkOptions, n int) (*written, error) {
+	form, shape := "table", "groups"
 	switch {
 	case o.debug == 0:
-		ext, form = ".pb.gz", "protobuf"
+		form = "protobuf"
 	case o.census.json:
-		ext, form = ".json", "JSON"
+		form = "JSON"
 	}
-	shape := "groups"
 	if o.census.each {
 		shape = "goroutines"
 	}
-	w := e.stdout
+	w := stdout
 	var file *atomicFile
 	if o.outDir != "" {
 		var err error
-		if file, err = createAtomic(filepath.Join(o.outDir, fmt.Sprintf("census-%04d%s", n, ext))); err != nil {
-			return err
+		if file, err = createAtomic(filepath.Join(o.outDir, censusName(o, n))); err != nil {
+			return nil, err
 		}
 		defer file.discard()
 		w = file
@@ -83,23 +97,33 @@ func writeCensusDump(e *env, o *parkOptions, n int) error {
 	start := time.Now()
 	h, groups, err := writeCensus(w, o, opts)
 	if err != nil {
-		return fmt.Errorf("census %d: %w", n, err)
+		return nil, err
 	}
 	elapsed := time.Since(start)
-	where := ""
+	d := &written{}
 	if file != nil {
 		if err := file.commit(); err != nil {
-			return fmt.Errorf("census %d: %w", n, err)
+			return nil, err
 		}
-		where = " → " + file.path
+		d.path = file.path
 	}
 	of := ""
 	if groups >= 0 {
 		of = fmt.Sprintf(" in %d groups", groups)
 	}
-	fmt.Fprintf(e.stderr, "dump %d: census %s of %s, %d goroutines%s, read in %v without stopping the world, written in %v%s\n",
-		n, form, shape, h.Total, of, h.Took.Round(time.Microsecond), elapsed.Round(time.Microsecond), where)
-	return nil
+	d.census = fmt.Sprintf("census %s of %s, %d goroutines%s, read in %v without stopping the world, written in %v",
+		form, shape, h.Total, of, h.Took.Round(time.Microsecond), elapsed.Round(time.Microsecond))
+	return d, nil
+}
+
+// censusName is the file name of census n in an --out directory:
+// census-0001.txt (the table), .json, or .pb.gz.
+func censusName(o *parkOptions, n int) string {
+	ext := dumpExt(o.debug)
+	if o.census.json {
+		ext = ".json"
+	}
+	return fmt.Sprintf("census-%04d%s", n, ext)
 }
 
 func writeCensus(w io.Writer, o *parkOptions, opts []census.Option) (census.Header, int, error) {

@@ -25,10 +25,11 @@ type pprofServer struct {
 	addr string
 }
 
-// startPprofServer serves pprof at addr, and the census at /debug/census
-// (census.Handler, taken with opts: ?format=text|json|proto,
+// startPprofServer serves on addr; page, if not nil, serves "/" (the live
+// page, package web), on the same mux as /debug/pprof/, and the census at
+// /debug/census (census.Handler, taken with opts: ?format=text|json|proto,
 // ?shape=groups|goroutines, ?system=1).
-func startPprofServer(addr string, opts ...census.Option) (*pprofServer, error) {
+func startPprofServer(addr string, page http.Handler, opts ...census.Option) (*pprofServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -42,6 +43,9 @@ func startPprofServer(addr string, opts ...census.Option) (*pprofServer, error) 
 	mux.Handle("/debug/pprof/goroutine", profileHandler("goroutine"))
 	mux.Handle("/debug/pprof/goroutineleak", profileHandler("goroutineleak"))
 	mux.Handle("/debug/census", census.Handler(opts...))
+	if page != nil {
+		mux.Handle("/{$}", page)
+	}
 	s := &pprofServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, addr: ln.Addr().String()}
 	go s.srv.Serve(ln)
 	return s, nil
@@ -74,9 +78,13 @@ func profileHandler(name string) http.HandlerFunc {
 	}
 }
 
-// shutdown stops serving; it may be called more than once.
+// shutdown stops serving, within two seconds whatever the clients do: a
+// client that stops reading a response has its connection closed. It may
+// be called more than once.
 func (s *pprofServer) shutdown() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	s.srv.Shutdown(ctx)
+	if s.srv.Shutdown(ctx) != nil {
+		s.srv.Close()
+	}
 }

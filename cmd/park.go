@@ -1,28 +1,20 @@
 package cmd
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
-	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime/pprof"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"gsysint-demo/census"
 	"gsysint-demo/dump"
-	"gsysint-demo/internal/procstat"
-	"gsysint-demo/linked"
 	"gsysint-demo/park"
-	"gsysint-demo/tracing"
 )
 
 func parkCommand(e *env) *cli.Command {
@@ -31,29 +23,37 @@ func parkCommand(e *env) *cli.Command {
 		Usage: "park goroutines with the wait reasons you choose, then dump goroutine profiles",
 		Description: "Parks --count goroutines per --reason through runtime.goparkunlock, dumps the goroutine\n" +
 			"profile --dumps times, --interval apart, then releases them all and exits. Dumps go to\n" +
-			"stdout or --out; everything else goes to stderr. SIGINT or SIGTERM releases and exits 0.\n\n" +
+			"stdout or --out; everything else goes to stderr. SIGINT, SIGTERM or SIGHUP releases and\n" +
+			"exits 0; a closed stdout (park | head) releases, then ends the process by SIGPIPE.\n\n" +
+			"A reason is a runtime reason's text or its INDEX as gsysint-demo reasons lists it, or\n" +
+			"custom text. Spaces around -r, --trace-reason and --label values are trimmed. Refused:\n" +
+			"text that is a slip for a runtime reason (\"Chan Receive\": did you mean ...?), and custom\n" +
+			"text a reader of the dump would misread: a state (running), what the runtime appends to a\n" +
+			"reason (\"(leaked)\", \", 5 minutes\"), [ ] { }, invisible characters.\n\n" +
 			"   gsysint-demo park --reason \"waiting for godot\"\n" +
 			"   gsysint-demo park -r \"chan receive\" -r select -n 2 --summary\n" +
-			"   gsysint-demo park --debug 0 --dumps 1 > g.pb.gz && go tool pprof -top g.pb.gz",
+			"   gsysint-demo park --debug 0 --dumps 1 > g.pb.gz && go tool pprof -top g.pb.gz\n" +
+			"   gsysint-demo park --http 127.0.0.1:6060 --serve-only",
 		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "reason", Aliases: []string{"r"}, Usage: "wait reason: a runtime reason's text (\"chan receive\") or custom text; repeatable (default: \"" + park.DefaultReason + "\")"},
-			&cli.IntFlag{Name: "count", Aliases: []string{"n"}, Value: 3, Usage: "goroutines per reason"},
-			&cli.StringFlag{Name: "trace-reason", Usage: "trace block reason: runtime text or custom (default: the runtime's pairing; \"unspecified\" for custom text)"},
-			&cli.StringSliceFlag{Name: "label", Usage: "extra pprof label KEY=VALUE on the parked goroutines; repeatable"},
-			&cli.DurationFlag{Name: "interval", Value: time.Second, Usage: "time between dumps"},
-			&cli.IntFlag{Name: "dumps", Value: 3, Usage: "dumps before releasing and exiting; 0 = until interrupted"},
-			&cli.DurationFlag{Name: "duration", Usage: "stop after this long instead of counting dumps"},
-			&cli.IntFlag{Name: "debug", Value: 2, Usage: "profile format: 2 text with wait reasons, 1 text with labels, 0 gzipped protobuf"},
-			&cli.StringFlag{Name: "profile", Value: "goroutine", Usage: "goroutine | goroutineleak | census (the runtime's record of every goroutine, read without stopping the world)"},
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "\"-\" for stdout, or a directory for one file per dump (goroutine-0001.txt, goroutine-0002.pb.gz, ...)"},
-			&cli.StringFlag{Name: "http", Usage: "serve net/http/pprof at this address while parked, e.g. 127.0.0.1:0 (port 0 picks a free port)"},
+			&cli.StringSliceFlag{Name: "reason", Aliases: []string{"r"}, Usage: "wait reason: a runtime reason's text (\"chan receive\") or index (19), or custom `TEXT`; repeatable (default: \"" + park.DefaultReason + "\")"},
+			&cli.IntFlag{Name: "count", Aliases: []string{"n"}, Value: 3, Usage: "`N` goroutines per reason"},
+			&cli.StringFlag{Name: "trace-reason", Usage: "trace block reason: runtime text or index, or custom `TEXT` (default: the runtime's pairing; \"unspecified\" for custom text)"},
+			&cli.StringSliceFlag{Name: "label", Usage: "extra pprof label `KEY=VALUE` on the parked goroutines; repeatable"},
+			&cli.DurationFlag{Name: "interval", Value: time.Second, Usage: "time `D` between dumps, e.g. 500ms or 2s"},
+			&cli.IntFlag{Name: "dumps", Value: 3, Usage: "`K` dumps before releasing and exiting; 0 = until interrupted"},
+			&cli.DurationFlag{Name: "duration", Usage: "stop after `D` (e.g. 10s) instead of counting dumps"},
+			&cli.IntFlag{Name: "debug", Value: 2, Usage: "profile format `0|1|2`: 2 text with wait reasons, 1 text with labels, 0 gzipped protobuf"},
+			&cli.StringFlag{Name: "profile", Value: "goroutine", Usage: "`NAME`: goroutine | goroutineleak | census (the runtime's record of every goroutine, read without stopping the world)"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "`PATH`: \"-\" for stdout, or a directory for one file per dump (goroutine-0001.txt, goroutine-0001.debug1.txt, goroutine-0001.pb.gz, ...)"},
+			&cli.StringFlag{Name: "http", Usage: "serve net/http/pprof at `ADDR` while parked, e.g. 127.0.0.1:0 (port 0 picks a free port)"},
 			&cli.BoolFlag{Name: "http-public", Usage: "allow --http on a non-loopback address"},
-			&cli.StringFlag{Name: "trace", Usage: "record an execution trace of the whole run to this file (read it with gsysint-demo trace FILE)"},
+			&cli.BoolFlag{Name: "serve-only", Usage: "with --http: serve until interrupted (or --duration), writing no dumps"},
+			&cli.StringFlag{Name: "trace", Usage: "record an execution trace of the whole run to `FILE` (read it with gsysint-demo trace FILE)"},
 			&cli.BoolFlag{Name: "summary", Usage: "after each dump, a table of goroutines by state and reason on stderr"},
 			censusJSONFlag, censusEachFlag,
 		},
 		Action: func(c *cli.Context) error {
-			o, err := parkOptionsFrom(c)
+			o, err := parkOptionsFrom(c, e)
 			if err != nil {
 				return err
 			}
@@ -64,32 +64,34 @@ func parkCommand(e *env) *cli.Command {
 
 // parkOptions is the park command's validated flags.
 type parkOptions struct {
-	groups   []park.Group
-	interval time.Duration
-	dumps    int // 0: until --duration or a signal
-	duration time.Duration
-	debug    int
-	profile  string
-	outDir   string // "" for stdout
-	http     string
-	summary  bool
-	trace    string // execution trace file, "" for none
-	census   censusOptions
+	groups    []park.Group
+	interval  time.Duration
+	dumps     int // 0: until --duration or a signal
+	duration  time.Duration
+	debug     int
+	profile   string
+	outDir    string // "" for stdout
+	http      string
+	serveOnly bool
+	summary   bool
+	trace     string // execution trace file, "" for none
+	census    censusOptions
 }
 
-func parkOptionsFrom(c *cli.Context) (*parkOptions, error) {
+func parkOptionsFrom(c *cli.Context, e *env) (*parkOptions, error) {
 	if c.Args().Present() {
 		return nil, usagef("park: unexpected argument %q: flags only (did you mean --reason %q?)", c.Args().First(), c.Args().First())
 	}
 	o := &parkOptions{
-		interval: c.Duration("interval"),
-		dumps:    c.Int("dumps"),
-		duration: c.Duration("duration"),
-		debug:    c.Int("debug"),
-		profile:  c.String("profile"),
-		http:     c.String("http"),
-		summary:  c.Bool("summary"),
-		trace:    c.String("trace"),
+		interval:  c.Duration("interval"),
+		dumps:     c.Int("dumps"),
+		duration:  c.Duration("duration"),
+		debug:     c.Int("debug"),
+		profile:   c.String("profile"),
+		http:      c.String("http"),
+		serveOnly: c.Bool("serve-only"),
+		summary:   c.Bool("summary"),
+		trace:     c.String("trace"),
 	}
 	count := c.Int("count")
 	if count < 1 {
@@ -97,6 +99,7 @@ func parkOptionsFrom(c *cli.Context) (*parkOptions, error) {
 	}
 	labels := map[string]string{}
 	for _, kv := range c.StringSlice("label") {
+		kv = strings.TrimSpace(kv)
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
 			return nil, usagef("park: --label %q: want KEY=VALUE", kv)
@@ -107,11 +110,20 @@ func parkOptionsFrom(c *cli.Context) (*parkOptions, error) {
 	if len(reasons) == 0 {
 		reasons = []string{park.DefaultReason}
 	}
+	cat, err := park.Reasons()
+	if err != nil {
+		return nil, err
+	}
+	traceReason, err := traceReasonText(cat, strings.TrimSpace(c.String("trace-reason")), c.IsSet("trace-reason"))
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range reasons {
-		if r == "" {
-			return nil, usagef("park: --reason \"\": want a runtime reason's text (see gsysint-demo reasons) or custom text")
+		text, err := waitReasonText(cat, strings.TrimSpace(r))
+		if err != nil {
+			return nil, err
 		}
-		o.groups = append(o.groups, park.Group{Reason: r, TraceReason: c.String("trace-reason"), Count: count, Labels: labels})
+		o.groups = append(o.groups, park.Group{Reason: text, TraceReason: traceReason, Count: count, Labels: labels})
 	}
 	if o.interval <= 0 {
 		return nil, usagef("park: --interval %v: want a positive duration such as 500ms or 2s", o.interval)
@@ -143,17 +155,23 @@ func parkOptionsFrom(c *cli.Context) (*parkOptions, error) {
 	if err := censusOptionsFrom(c, o); err != nil {
 		return nil, err
 	}
-	if out := c.String("out"); out != "-" {
-		if err := checkWritableDir(out); err != nil {
-			return nil, usagef("park: --out %q: %v (or - for stdout)", out, err)
+	if o.serveOnly {
+		if o.http == "" {
+			return nil, usagef("park: --serve-only: serves --http, which is not given: add --http 127.0.0.1:0, say")
 		}
-		o.outDir = out
-	} else if o.debug == 0 && o.dumps != 1 {
-		return nil, usagef("park: --debug 0 to stdout needs --dumps 1 (profiles one after another are not a profile): use --out DIR for more")
+		for _, f := range []string{"dumps", "out", "summary", "interval", "debug", "profile"} {
+			if c.IsSet(f) {
+				return nil, usagef("park: --serve-only and --%s: --serve-only writes no dumps, give one of them", f)
+			}
+		}
+		o.dumps = 0
+	}
+	if err := o.checkOut(c, e); err != nil {
+		return nil, err
 	}
 	if o.trace != "" {
-		if err := checkWritableDir(filepath.Dir(o.trace)); err != nil {
-			return nil, usagef("park: --trace %q: its directory: %v", o.trace, err)
+		if err := checkOutputFile(o.trace); err != nil {
+			return nil, usagef("park: --trace %q: %v", o.trace, err)
 		}
 	}
 	if o.http != "" {
@@ -162,6 +180,67 @@ func parkOptionsFrom(c *cli.Context) (*parkOptions, error) {
 		}
 	}
 	return o, nil
+}
+
+// checkOut checks --out: a directory that takes new files and holds none
+// this run would write, or stdout, which takes gzip only when it is not a
+// terminal (as curl does) or when -o - insists.
+func (o *parkOptions) checkOut(c *cli.Context, e *env) error {
+	out := c.String("out")
+	if out == "-" {
+		if o.serveOnly {
+			return nil
+		}
+		if o.debug == 0 && o.dumps != 1 {
+			return usagef("park: --debug 0 to stdout needs --dumps 1 (profiles one after another are not a profile): use --out DIR for more")
+		}
+		if o.debug == 0 && !c.IsSet("out") && isTerminal(e.stdout) {
+			return usagef("park: --debug 0 writes gzip bytes and stdout is a terminal: redirect it (> g.pb.gz), pipe it (| gsysint-demo pprof -top), or give -o - to write them anyway")
+		}
+		return nil
+	}
+	if err := checkWritableDir(out); err != nil {
+		return usagef("park: --out %q: %v (or - for stdout)", out, err)
+	}
+	if earlier, err := earlierDumps(out, o.profile, o.debug); err != nil {
+		return usagef("park: --out %q: %v", out, err)
+	} else if earlier != "" {
+		return usagef("park: --out %q already holds %s from an earlier run: dumps never replace files; give an empty or new directory, or move that run's files away", out, earlier)
+	}
+	o.outDir = out
+	return nil
+}
+
+// dumpName is the file name of dump n in an --out directory: debug=2 text
+// is .txt, debug=1 text .debug1.txt, the protobuf .pb.gz.
+func dumpName(profile string, debug, n int) string {
+	return fmt.Sprintf("%s-%04d%s", profile, n, dumpExt(debug))
+}
+
+func dumpExt(debug int) string {
+	switch debug {
+	case 0:
+		return ".pb.gz"
+	case 1:
+		return ".debug1.txt"
+	}
+	return ".txt"
+}
+
+// earlierDumps returns the name of a file in dir that a run with this
+// profile and debug level would write (the first in directory order), or "".
+func earlierDumps(dir, profile string, debug int) (string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	re := regexp.MustCompile(`^` + regexp.QuoteMeta(profile) + `-[0-9]{4,}` + regexp.QuoteMeta(dumpExt(debug)) + `$`)
+	for _, ent := range entries {
+		if re.MatchString(ent.Name()) {
+			return ent.Name(), nil
+		}
+	}
+	return "", nil
 }
 
 // checkWritableDir says why dir cannot take dump files, if it cannot.
@@ -179,6 +258,24 @@ func checkWritableDir(dir string) error {
 	}
 	f.Close()
 	return os.Remove(f.Name())
+}
+
+// checkOutputFile says why path cannot take a file park writes, if it
+// cannot: it must not be a directory, and its directory must exist and be
+// writable.
+func checkOutputFile(path string) error {
+	if strings.HasSuffix(path, string(filepath.Separator)) {
+		return errors.New("names a directory: want a file name")
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return errors.New("is a directory: want a file name, e.g. " + filepath.Join(path, "park.trace"))
+	} else if err == nil && !st.Mode().IsRegular() {
+		return errors.New("exists and is not a regular file: want a new or regular file")
+	}
+	if err := checkWritableDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("its directory %s: %v", filepath.Dir(path), err)
+	}
+	return nil
 }
 
 func checkHTTPAddr(addr string, public bool) error {
@@ -201,128 +298,6 @@ func checkHTTPAddr(addr string, public bool) error {
 	return errors.New("not a loopback address: serving goroutine dumps beyond this machine needs --http-public")
 }
 
-func runPark(e *env, o *parkOptions) (err error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	progress := newProgress(e.stderr)
-	// The trace starts once the custom texts are in the runtime's tables
-	// and before any goroutine parks, so it records them from its first
-	// event.
-	var rec *tracing.Recording
-	startTrace := func() error {
-		if o.trace == "" {
-			return nil
-		}
-		var err error
-		rec, err = tracing.Start(o.trace)
-		return err
-	}
-	p, err := park.New(park.WithProgress(progress.update), park.WithBeforeStart(startTrace))
-	if err != nil {
-		return err
-	}
-	o.census.parker = p
-	// Resolve first, so that a refused reason is bad input and nothing starts.
-	if _, err := p.Resolve(o.groups...); err != nil {
-		return usagef("park: %v", err)
-	}
-	if err := checkMemory(o.groups); err != nil {
-		return usagef("park: %v", err)
-	}
-
-	var srv *pprofServer
-	if o.http != "" {
-		if srv, err = startPprofServer(o.http, census.WithParkTimes(p)); err != nil {
-			return usagef("park: --http %q: %v", o.http, err)
-		}
-		defer srv.shutdown()
-	}
-
-	// Whatever happens from here on, every parked goroutine is released,
-	// and the trace, if any, records the release before it stops.
-	defer func() {
-		if srv != nil {
-			srv.shutdown()
-		}
-		start := time.Now()
-		r := p.Release()
-		fmt.Fprintf(e.stderr, "released %d goroutines in %v", r.Released, time.Since(start).Round(time.Microsecond))
-		if r.LeakedRecovered > 0 {
-			fmt.Fprintf(e.stderr, " (%d of them marked leaked by the goroutineleak profile, restored to waiting first)", r.LeakedRecovered)
-		}
-		fmt.Fprintln(e.stderr)
-		if r.NotWaiting > 0 && err == nil {
-			err = fmt.Errorf("%d goroutines were neither waiting nor leaked and were left alone", r.NotWaiting)
-		}
-		if rec != nil {
-			if terr := rec.Stop(); terr != nil && err == nil {
-				err = terr
-			} else if terr == nil {
-				fmt.Fprintf(e.stderr, "trace written to %s: read it with gsysint-demo trace %s, or go tool trace %s\n", o.trace, o.trace, o.trace)
-			}
-		}
-	}()
-
-	rssBefore, _ := procstat.Resident(0)
-	start := time.Now()
-	parked, err := p.Park(ctx, o.groups...)
-	took := time.Since(start)
-	progress.done()
-	total := 0
-	for _, pk := range parked {
-		total += pk.Count
-		fmt.Fprintf(e.stderr, "parked %v\n", pk)
-		if note := classNote(pk); note != "" {
-			fmt.Fprintf(e.stderr, "  note: %s\n", note)
-		}
-	}
-	if total > 0 {
-		rssAfter, _ := procstat.Resident(0)
-		grew := rssAfter - rssBefore
-		fmt.Fprintf(e.stderr, "parking took %v; resident memory grew %s", took.Round(time.Microsecond), formatBytes(grew))
-		if total >= 10000 { // fewer are lost in the noise of the heap's growth
-			fmt.Fprintf(e.stderr, ", %.2f KB a goroutine", float64(grew)/float64(total)/1000)
-		}
-		fmt.Fprintln(e.stderr)
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			fmt.Fprintln(e.stderr, "interrupted while parking")
-			return nil
-		}
-		return err
-	}
-	if srv != nil {
-		fmt.Fprintf(e.stderr, "serving pprof on http://%s/debug/pprof/\n", srv.addr)
-	}
-
-	var deadline <-chan time.Time
-	if o.duration > 0 {
-		deadline = time.After(o.duration)
-	}
-	tick := time.NewTicker(o.interval)
-	defer tick.Stop()
-	for n := 1; o.dumps == 0 || n <= o.dumps; n++ {
-		// A signal that arrives during a dump lets the dump finish whole.
-		if err := writeDump(e, o, n); err != nil {
-			return err
-		}
-		if o.dumps != 0 && n == o.dumps {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			fmt.Fprintln(e.stderr, "interrupted")
-			return nil
-		case <-deadline:
-			return nil
-		case <-tick.C:
-		}
-	}
-	return nil
-}
-
 // classNote warns of what a reason does beyond showing.
 func classNote(pk park.Parked) string {
 	w := pk.Wait
@@ -330,63 +305,14 @@ func classNote(pk park.Parked) string {
 		return ""
 	}
 	switch w.Class {
-	case linked.LeakCandidate:
+	case park.LeakCandidate:
 		return fmt.Sprintf("%q is a leak candidate: the goroutineleak profile marks such goroutines leaked; release restores them to waiting first", w.Text)
-	case linked.MetricSideEffect:
+	case park.MetricSideEffect:
 		return fmt.Sprintf("%q has a metric side effect: %s", w.Text, w.Note)
-	case linked.Runtime:
+	case park.Runtime:
 		return fmt.Sprintf("%q is a reason the runtime uses itself (%s): parking with it is harmless", w.Text, w.Note)
 	}
 	return ""
-}
-
-// writeDump writes dump n to stdout or to its file, reports it on stderr,
-// and summarises it if asked.
-func writeDump(e *env, o *parkOptions, n int) error {
-	if o.profile == "census" {
-		return writeCensusDump(e, o, n)
-	}
-	var keep bytes.Buffer
-	w := e.stdout
-	var file *atomicFile
-	if o.outDir != "" {
-		ext := ".txt"
-		if o.debug == 0 {
-			ext = ".pb.gz"
-		}
-		var err error
-		if file, err = createAtomic(filepath.Join(o.outDir, fmt.Sprintf("%s-%04d%s", o.profile, n, ext))); err != nil {
-			return err
-		}
-		defer file.discard()
-		w = file
-	}
-	if o.summary {
-		w = io.MultiWriter(w, &keep)
-	}
-	st, err := dump.Write(w, o.profile, o.debug)
-	if err != nil {
-		return fmt.Errorf("dump %d: %w", n, err)
-	}
-	where := ""
-	if file != nil {
-		if err := file.commit(); err != nil {
-			return fmt.Errorf("dump %d: %w", n, err)
-		}
-		where = " → " + file.path
-	}
-	fmt.Fprintf(e.stderr, "dump %d: %s debug=%d, %d goroutines, %s in %v%s\n",
-		n, o.profile, o.debug, st.Goroutines, formatBytes(st.Bytes), st.Elapsed.Round(time.Microsecond), where)
-	if o.summary {
-		s, err := dump.ReadSummary(&keep, dump.Options{Top: 3})
-		if err != nil {
-			return fmt.Errorf("dump %d: summary: %w", n, err)
-		}
-		if err := s.WriteText(e.stderr); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func formatBytes(n int64) string {

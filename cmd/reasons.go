@@ -4,12 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
-	"slices"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
-	"gsysint-demo/linked"
+	"gsysint-demo/park"
 )
 
 func reasonsCommand(e *env) *cli.Command {
@@ -28,50 +27,21 @@ func reasonsCommand(e *env) *cli.Command {
 	}
 }
 
-// reasonRow is one reason as reasons prints it; its JSON is the stable schema.
-type reasonRow struct {
-	Index      int          `json:"index"`
-	Text       string       `json:"text"`
-	Class      linked.Class `json:"class"`
-	Parkable   bool         `json:"parkable"`
-	Borrowable bool         `json:"borrowable"`
-	Note       string       `json:"note"`
-}
-
 type reasonsReport struct {
-	Go      string      `json:"go"`
-	Catalog string      `json:"catalog"`
-	Wait    []reasonRow `json:"wait"`
-	Trace   []reasonRow `json:"trace"`
+	Go      string               `json:"go"`
+	Catalog string               `json:"catalog"`
+	Wait    []park.CatalogReason `json:"wait"`
+	Trace   []park.CatalogReason `json:"trace"`
 }
 
 func runReasons(e *env, asJSON bool) error {
-	cat := linked.Vetted()
-	// The tables are read live, and only once their length and every entry
-	// have been checked against the catalog: a mismatch is an error.
-	if err := linked.CheckTables(); err != nil {
-		return fmt.Errorf("the runtime's tables do not match catalog %s: %w", cat.Name, err)
+	// The tables are read live, and only once the runtime has been checked
+	// against the catalog: a mismatch is an error.
+	cat, err := park.Reasons()
+	if err != nil {
+		return err
 	}
-	rows := func(table []linked.Entry, borrowable []int, live func(int) string) []reasonRow {
-		out := make([]reasonRow, len(table))
-		for i, entry := range table {
-			out[i] = reasonRow{
-				Index:      entry.Index,
-				Text:       live(i),
-				Class:      entry.Class,
-				Parkable:   entry.Class.Parkable(),
-				Borrowable: slices.Contains(borrowable, i),
-				Note:       entry.Note,
-			}
-		}
-		return out
-	}
-	rep := reasonsReport{
-		Go:      runtime.Version(),
-		Catalog: cat.Name,
-		Wait:    rows(cat.Wait, cat.BorrowableWait(), func(i int) string { return linked.WaitText(linked.WaitReason(i)) }),
-		Trace:   rows(cat.Trace, cat.BorrowableTrace(), func(i int) string { return linked.TraceText(linked.TraceReason(i)) }),
-	}
+	rep := reasonsReport{Go: runtime.Version(), Catalog: cat.Name, Wait: cat.Wait, Trace: cat.Trace}
 	if asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -81,23 +51,23 @@ func runReasons(e *env, asJSON bool) error {
 	printReasons(e, rep.Wait)
 	fmt.Fprintf(e.stdout, "\nTrace block reasons (runtime.traceBlockReasonStrings, %d entries)\n\n", len(rep.Trace))
 	printReasons(e, rep.Trace)
-	fmt.Fprintf(e.stdout, "\npark takes a reason by its text; other text is custom and borrows a \"slot\" row, in order: wait %v, trace %v.\n",
-		cat.BorrowableWait(), cat.BorrowableTrace())
+	fmt.Fprintf(e.stdout, "\npark takes a reason by its text or its INDEX (-r 19); other text is custom and borrows a \"slot\" row, in order: wait %v, trace %v.\n",
+		cat.WaitSlots, cat.TraceSlots)
 	return nil
 }
 
-func printReasons(e *env, rows []reasonRow) {
+func printReasons(e *env, rows []park.CatalogReason) {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "INDEX\tTEXT\tCLASS\tPARK\tNOTE")
 	for _, r := range rows {
-		park := "yes"
+		col := "yes"
 		if !r.Parkable {
-			park = "no"
+			col = "no"
 		}
 		if r.Borrowable {
-			park += ", slot"
+			col += ", slot"
 		}
-		fmt.Fprintf(tw, "%d\t%q\t%s\t%s\t%s\n", r.Index, r.Text, r.Class, park, r.Note)
+		fmt.Fprintf(tw, "%d\t%q\t%s\t%s\t%s\n", r.Index, r.Text, r.Class, col, r.Note)
 	}
 	tw.Flush()
 }

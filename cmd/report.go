@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"gsysint-demo/dump"
+	"gsysint-demo/web"
 )
 
 func reportCommand(e *env) *cli.Command {
@@ -27,6 +28,7 @@ func reportCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as JSON (schema: see package dump)"},
 			&cli.IntFlag{Name: "top", Value: 10, Usage: "stack groups shown, largest first; 0 for all"},
 			&cli.StringFlag{Name: "match", Usage: "keep goroutines whose wait reason or any function matches this regular expression"},
+			&cli.StringFlag{Name: "html", Usage: "write the summary as one self-contained HTML page to `FILE` (- for stdout); the 1000 largest groups unless --top is given", TakesFile: true},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 1 {
@@ -43,12 +45,22 @@ func reportCommand(e *env) *cli.Command {
 				}
 				opt.Match = re
 			}
-			return runReport(e, c.Args().First(), opt, c.Bool("json"))
+			html := c.String("html")
+			if html != "" && c.Bool("json") {
+				return usagef("report: --html and --json: want one of them")
+			}
+			if html != "" && !c.IsSet("top") {
+				// The page filters its groups, so it holds more than
+				// the text's 10; still bounded, as the page's size
+				// grows with its groups.
+				opt.Top = 1000
+			}
+			return runReport(e, c.Args().First(), opt, c.Bool("json"), html)
 		},
 	}
 }
 
-func runReport(e *env, src string, opt dump.Options, asJSON bool) error {
+func runReport(e *env, src string, opt dump.Options, asJSON bool, html string) error {
 	in, name, closeIn, err := openReportInput(e, src)
 	if err != nil {
 		return err
@@ -57,6 +69,9 @@ func runReport(e *env, src string, opt dump.Options, asJSON bool) error {
 	s, err := dump.ReadSummary(in, opt)
 	if err != nil {
 		return usagef("report: %s: %v", name, err)
+	}
+	if html != "" {
+		return writeHTMLReport(e, html, web.FromSummary(s, name))
 	}
 	if asJSON {
 		enc := json.NewEncoder(e.stdout)
@@ -90,4 +105,20 @@ func openReportInput(e *env, src string) (in io.Reader, name string, closeIn fun
 		return nil, "", nil, usagef("report: %v: want a file, - for stdin, or an http(s) URL", err)
 	}
 	return f, src, f.Close, nil
+}
+
+// writeHTMLReport writes the page of r to path, or to stdout for "-".
+func writeHTMLReport(e *env, path string, r *web.Report) error {
+	if path == "-" {
+		return web.WriteReport(e.stdout, r)
+	}
+	f, err := createAtomic(path)
+	if err != nil {
+		return usagef("report: --html %q: %v: want a file in a writable directory, or - for stdout", path, err)
+	}
+	defer f.discard()
+	if err := web.WriteReport(f, r); err != nil {
+		return fmt.Errorf("report: --html %q: %v", path, err)
+	}
+	return f.commit()
 }

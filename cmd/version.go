@@ -6,7 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"gsysint-demo/linked"
+	"gsysint-demo/park"
 )
 
 func versionCommand(e *env) *cli.Command {
@@ -25,11 +25,11 @@ func versionCommand(e *env) *cli.Command {
 
 func printVersion(e *env) {
 	check := "runtime tables and g layout match"
-	if err := linked.Check(); err != nil {
+	if err := park.Check(); err != nil {
 		check = "MISMATCH: " + err.Error()
 	}
 	fmt.Fprintf(e.stdout, "gsysint-demo %s\n", Version)
 	fmt.Fprintf(e.stdout, "go:      %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	fmt.Fprintf(e.stdout, "catalog: %s (%s)\n", linked.Vetted().Name, check)
+	fmt.Fprintf(e.stdout, "catalog: %s (%s)\n", park.CatalogName(), check)
 	fmt.Fprintf(e.stdout, "build:   %s\n", e.build)
 }

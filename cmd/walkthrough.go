@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -24,10 +23,12 @@ func walkthroughCommand(e *env) *cli.Command {
 			"When stdin is a terminal it waits after each step: Enter continues, q quits.\n\n"+
 			"   gsysint-demo walkthrough\n"+
 			"   gsysint-demo walkthrough --no-pause\n"+
-			"   gsysint-demo walkthrough --step 5", n),
+			"   gsysint-demo walkthrough --step 5     (step 5 alone)\n"+
+			"   gsysint-demo walkthrough --from 5     (steps 5 to %d)", n, n),
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "no-pause", Usage: "run every step straight through"},
-			&cli.IntFlag{Name: "step", Value: 1, Usage: fmt.Sprintf("start at step N, 1 to %d (see --list)", n)},
+			&cli.IntFlag{Name: "step", Usage: fmt.Sprintf("run step `N` alone, 1 to %d (see --list)", n)},
+			&cli.IntFlag{Name: "from", Usage: fmt.Sprintf("start at step `N`, 1 to %d, and go on to the end", n)},
 			&cli.BoolFlag{Name: "list", Usage: "print the numbered step titles and exit"},
 			// Tests and scripts: pause (reading answers from stdin) even
 			// when stdin is not a terminal.
@@ -35,7 +36,7 @@ func walkthroughCommand(e *env) *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return usagef("walkthrough: unexpected argument %q: flags only (--no-pause, --step N, --list)", c.Args().First())
+				return usagef("walkthrough: unexpected argument %q: flags only (--no-pause, --step N, --from N, --list)", c.Args().First())
 			}
 			steps := walkthrough.Steps()
 			if c.Bool("list") {
@@ -44,9 +45,22 @@ func walkthroughCommand(e *env) *cli.Command {
 				}
 				return nil
 			}
-			start := c.Int("step")
-			if start < 1 || start > len(steps) {
-				return usagef("walkthrough: --step %d: want a step from 1 to %d (see --list)", start, len(steps))
+			start, end := 1, len(steps)
+			for _, f := range []string{"step", "from"} {
+				if !c.IsSet(f) {
+					continue
+				}
+				n := c.Int(f)
+				if n < 1 || n > len(steps) {
+					return usagef("walkthrough: --%s %d: want a step from 1 to %d (see --list)", f, n, len(steps))
+				}
+				start = n
+				if f == "step" {
+					end = n
+				}
+			}
+			if c.IsSet("step") && c.IsSet("from") {
+				return usagef("walkthrough: --step %d and --from %d: give one of them (--step runs one step, --from starts at one)", c.Int("step"), c.Int("from"))
 			}
 			if c.Bool("pause") && c.Bool("no-pause") {
 				return usagef("walkthrough: --pause and --no-pause: give one of them")
@@ -54,7 +68,7 @@ func walkthroughCommand(e *env) *cli.Command {
 			pause := c.Bool("pause") || (!c.Bool("no-pause") && isTerminal(e.stdin))
 			_, noColor := os.LookupEnv("NO_COLOR")
 
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 			defer stop()
 			err := walkthrough.Run(ctx, walkthrough.Options{
 				Out:    e.stdout,
@@ -62,6 +76,7 @@ func walkthroughCommand(e *env) *cli.Command {
 				In:     e.stdin,
 				Pause:  pause,
 				Start:  start,
+				End:    end,
 				Color:  !noColor && isTerminal(e.stdout),
 			})
 			if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"gsysint-demo/linked"
+	"gsysint-demo/internal/leaklock"
 )
 
 // Stats describes one written dump.
@@ -229,14 +229,24 @@ func Write(w io.Writer, profile string, debug int) (Stats, error) {
 	}
 	start := time.Now()
 	cw := &countingWriter{w: w, debug: debug, atLineStart: true}
+	var err error
 	if profile == "goroutineleak" {
 		// The runtime walks this profile with the world running, and
 		// assumes no goroutine it marked leaked runs again: park readies
-		// such goroutines under the same lock.
-		linked.LeakProfileLock.Lock()
-		defer linked.LeakProfileLock.Unlock()
+		// such goroutines under the same lock. The profile is taken into
+		// memory under the lock and written after: a reader of w that
+		// stalls (a pipe nobody reads, an HTTP client that never reads)
+		// must not hold up a release waiting for that lock.
+		var buf bytes.Buffer
+		leaklock.Mu.Lock()
+		err = p.WriteTo(&buf, debug)
+		leaklock.Mu.Unlock()
+		if err == nil {
+			buf.WriteTo(cw) // cw keeps w's error, reported below
+		}
+	} else {
+		err = p.WriteTo(cw, debug)
 	}
-	err := p.WriteTo(cw, debug)
 	st := Stats{Bytes: cw.n, Elapsed: time.Since(start)}
 	if err != nil {
 		return st, fmt.Errorf("writing %s profile (debug=%d): %w", profile, debug, err)

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"gsysint-demo/dump"
-	"gsysint-demo/linked"
 	"gsysint-demo/park"
 )
 
@@ -24,10 +23,14 @@ func TestParkedReasonsReadBack(t *testing.T) {
 	const perReason = 2
 	want := map[string]int{}
 	var groups []park.Group
-	for _, e := range linked.Vetted().Wait {
+	cat, err := park.Reasons()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range cat.Wait {
 		// Borrowable reasons' slots go to the custom texts below; park's
 		// own tests park with their runtime text.
-		if e.Class.Parkable() && e.Class != linked.Borrowable {
+		if e.Parkable && !e.Borrowable {
 			groups = append(groups, park.Group{Reason: e.Text, Count: perReason})
 			want[e.Text] = perReason
 		}

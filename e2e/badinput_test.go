@@ -74,6 +74,34 @@ func TestBadInput(t *testing.T) {
 		{name: "trace in a nonexistent dir", args: []string{"--trace", "/nonexistent/dir/x.trace"}, names: []string{"/nonexistent/dir/x.trace"}},
 		{name: "unknown flag", args: []string{"--bogus-flag"}, names: []string{"bogus-flag"}},
 		{name: "unexpected argument", args: []string{"extra"}, names: []string{`"extra"`}},
+		// A slip for a runtime reason is not custom text.
+		{name: "reason typo", args: []string{"-r", "chan recieve"}, names: []string{`"chan recieve"`, `did you mean "chan receive" (19)?`}},
+		{name: "reason case", args: []string{"-r", "Chan Receive"}, names: []string{`"Chan Receive"`, `did you mean "chan receive" (19)?`}},
+		{name: "reason spacing", args: []string{"-r", "chan  receive"}, names: []string{`did you mean "chan receive" (19)?`}},
+		{name: "wait reason as trace reason", args: []string{"--trace-reason", "GC assist marking"}, names: []string{`"GC assist marking"`, "wait reason", "--reason"}},
+		// Indexes, as gsysint-demo reasons lists them.
+		{name: "reason index out of range", args: []string{"-r", "99"}, names: []string{"--reason 99", "out of range", "0 to 46"}},
+		{name: "reason index beyond uint8", args: []string{"-r", "300"}, names: []string{"--reason 300", "out of range"}},
+		{name: "reason index refused", args: []string{"-r", "1"}, names: []string{"--reason 1", `"GC assist marking"`, "refused"}},
+		{name: "reason index zero", args: []string{"-r", "0"}, names: []string{"--reason 0", "refused"}},
+		{name: "trace reason index out of range", args: []string{"--trace-reason", "17"}, names: []string{"--trace-reason 17", "out of range"}},
+		// Custom text that readers of the dump would misread.
+		{name: "forged leaked", args: []string{"-r", "godot (leaked)"}, names: []string{`"godot (leaked)"`, `"(leaked)"`}},
+		{name: "forged wait age", args: []string{"-r", "godot, 5 minutes"}, names: []string{`"godot, 5 minutes"`, "minutes"}},
+		{name: "forged state", args: []string{"-r", "running"}, names: []string{`"running"`, "state"}},
+		{name: "forged labels", args: []string{"-r", "godot] {job: w7"}, names: []string{"labels"}},
+		{name: "zero-width space", args: []string{"-r", "go\u200bdot"}, names: []string{"U+200B"}},
+		{name: "bidi override", args: []string{"-r", "godot\u202e"}, names: []string{"U+202E"}},
+		{name: "bidi in trace reason", args: []string{"--trace-reason", "godot\u2067"}, names: []string{"--trace-reason", "U+2067"}},
+		// Output paths, checked before anything starts.
+		{name: "trace is a directory", args: []string{"--trace", os.TempDir()}, names: []string{os.TempDir(), "is a directory"}},
+		{name: "trace through a regular file", args: []string{"--trace", filepath.Join(notDir, "x.trace")}, names: []string{"x.trace", "not a directory"}},
+		{name: "serve-only without http", args: []string{"--serve-only"}, names: []string{"--serve-only", "--http"}},
+		{name: "serve-only with dumps", args: []string{"--serve-only", "--http", "127.0.0.1:0", "--dumps", "2"}, names: []string{"--serve-only", "--dumps"}},
+		// urfave/cli's parse errors get the project's hint.
+		{name: "interval without unit", args: []string{"--interval", "5"}, names: []string{`--interval "5"`, "want a duration", "500ms"}},
+		{name: "count missing value", args: []string{"-n"}, names: []string{"-n needs a value", "whole number"}, own: true},
+		{name: "summary not a bool", args: []string{"--summary=maybe"}, names: []string{`--summary "maybe"`, "true or false"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -119,6 +147,15 @@ func TestBadInput(t *testing.T) {
 		wantExit(t, r, 2)
 		wantOneLine(t, r, ln.Addr().String())
 		wantEmptyDir(t, dir)
+	})
+	t.Run("unknown flag before the command", func(t *testing.T) {
+		t.Parallel()
+		r := gsys(t, "--bogus")
+		wantExit(t, r, 2)
+		wantOneLine(t, r, "--bogus")
+		if strings.Count(r.stderr, "gsysint-demo:") != 1 {
+			t.Errorf("want the gsysint-demo: prefix once:\n%v", r)
+		}
 	})
 	t.Run("unknown command", func(t *testing.T) {
 		t.Parallel()

@@ -109,9 +109,10 @@ func TestCensusPprof(t *testing.T) {
 		t.Errorf("-tagroot=go::goroutine_state has no node of 30 for the state:\n%v", root)
 	}
 
-	r = gsys(t, "park", "-n", "4", "--profile", "census", "--debug", "0", "--per-goroutine", "--dumps", "1", "--out", dir)
+	each := t.TempDir() // dumps never replace files
+	r = gsys(t, "park", "-n", "4", "--profile", "census", "--debug", "0", "--per-goroutine", "--dumps", "1", "--out", each)
 	wantExit(t, r, 0)
-	tags = goPprof(t, nil, "-tags", filepath.Join(dir, "census-0001.pb.gz"))
+	tags = goPprof(t, nil, "-tags", filepath.Join(each, "census-0001.pb.gz"))
 	wantExit(t, tags, 0)
 	for _, re := range []string{
 		`(?m)^\s*go::goroutine: Total \d+ of \d+ `,
@@ -127,7 +128,7 @@ func TestCensusPprof(t *testing.T) {
 	if len(ids) < 5 {
 		t.Errorf("%d goroutine ids with a count of 1, want at least the 4 parked and the census's own:\n%v", len(ids), tags)
 	}
-	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".*tmp*")); len(leftovers) != 0 {
+	if leftovers, _ := filepath.Glob(filepath.Join(each, ".*tmp*")); len(leftovers) != 0 {
 		t.Errorf("temporary files left behind: %v", leftovers)
 	}
 }
@@ -201,5 +202,26 @@ func TestCensusHelp(t *testing.T) {
 		if !regexp.MustCompile(re).MatchString(r.stdout) {
 			t.Errorf("park --help does not match %s:\n%s", re, r.stdout)
 		}
+	}
+}
+
+// Census files never replace earlier ones, JSON included.
+func TestCensusOutNeverReplaces(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, form := range [][]string{{"--json"}, {}, {"--debug", "0"}} {
+		args := append([]string{"park", "--profile", "census", "--dumps", "1", "--out", dir}, form...)
+		wantExit(t, gsys(t, args...), 0)
+		r := gsys(t, args...)
+		wantExit(t, r, 2)
+		wantOneLine(t, r, "already holds census-0001")
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != "census-0001.json census-0001.pb.gz census-0001.txt" {
+		t.Errorf("--out holds %v, want the three census files", names)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"regexp"
 	"runtime"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -112,62 +111,6 @@ func TestVersion(t *testing.T) {
 		}
 		if r.stderr != "" {
 			t.Errorf("%v: stderr not empty:\n%v", args, r)
-		}
-	}
-}
-
-// commandList is the app's own list of commands, from its answer to an
-// unknown command ("want one of park, reasons, ...").
-func commandList(t *testing.T) []string {
-	t.Helper()
-	r := gsys(t, "no-such-command")
-	m := regexp.MustCompile(`want one of (.*)$`).FindStringSubmatch(strings.TrimSpace(r.stderr))
-	if m == nil {
-		t.Fatalf("no command list in the unknown-command message:\n%v", r)
-	}
-	return strings.Split(m[1], ", ")
-}
-
-func TestHelp(t *testing.T) {
-	t.Parallel()
-	names := commandList(t)
-	for _, want := range []string{"park", "reasons", "pprof", "version"} {
-		if !slices.Contains(names, want) {
-			t.Errorf("the app's command list %v lacks %s", names, want)
-		}
-	}
-	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {}} {
-		r := gsys(t, args...)
-		wantExit(t, r, 0)
-		_, cmds, ok := strings.Cut(r.stdout, "\nCOMMANDS:\n")
-		if !ok {
-			t.Fatalf("%v: no COMMANDS section:\n%v", args, r)
-		}
-		cmds, _, _ = strings.Cut(cmds, "\n\n")
-		var listed []string
-		for _, line := range strings.Split(cmds, "\n") {
-			if f := strings.Fields(line); len(f) > 0 {
-				listed = append(listed, strings.TrimSuffix(f[0], ","))
-			}
-		}
-		for _, name := range names {
-			if !slices.Contains(listed, name) {
-				t.Errorf("%v: help does not list command %s (listed: %v)", args, name, listed)
-			}
-		}
-		for _, name := range listed {
-			if name != "help" && !slices.Contains(names, name) {
-				t.Errorf("%v: help lists %s, which the app does not know", args, name)
-			}
-		}
-	}
-	for _, name := range names {
-		for _, args := range [][]string{{"help", name}, {name, "--help"}} {
-			r := gsys(t, args...)
-			wantExit(t, r, 0)
-			if !strings.Contains(r.stdout, "gsysint-demo "+name) {
-				t.Errorf("%v does not show the command's usage:\n%v", args, r)
-			}
 		}
 	}
 }

@@ -242,7 +242,7 @@ func TestParkOutDir(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		debug, ext string
-	}{{"2", ".txt"}, {"1", ".txt"}, {"0", ".pb.gz"}} {
+	}{{"2", ".txt"}, {"1", ".debug1.txt"}, {"0", ".pb.gz"}} {
 		t.Run("debug"+tc.debug, func(t *testing.T) {
 			dir := t.TempDir()
 			r := gsys(t, "park", "-o", dir, "--debug", tc.debug, "--dumps", "3", "--interval", "10ms")

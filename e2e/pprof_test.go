@@ -139,13 +139,13 @@ func TestPprofCommandExitStatus(t *testing.T) {
 	})
 	t.Run("bad pprof flag", func(t *testing.T) {
 		path := writeProtobuf(t)
-		direct := goPprof(t, nil, "-no-such-flag", path)
+		direct := goPprof(t, nil, "-top", "-no-such-flag", path)
 		f, err := os.Open(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		r := execute(t, nil, f, "", bin, "pprof", "-no-such-flag")
+		r := execute(t, nil, f, "", bin, "pprof", "-top", "-no-such-flag")
 		if direct.code == 0 || r.code != direct.code {
 			t.Errorf("exit status %d, go tool pprof's %d: want it passed through, non-zero\n%v\n%v", r.code, direct.code, r, direct)
 		}

@@ -19,6 +19,7 @@ var signals = []struct {
 }{
 	{"SIGINT", os.Interrupt},
 	{"SIGTERM", syscall.SIGTERM},
+	{"SIGHUP", syscall.SIGHUP}, // the terminal closing
 }
 
 // TestSignalWhileParking signals park while it is still starting 300k

@@ -7,10 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"gsysint-demo/linked"
-	"gsysint-demo/tracing"
-
 	"gsysint-demo/park"
+	"gsysint-demo/tracing"
 )
 
 // traceRun parks 3 goroutines under --trace with traceReason (and the
@@ -52,8 +50,12 @@ func traceRun(t *testing.T, traceReason string, custom bool, extra ...string) {
 // Every trace block reason the catalog accepts shows in the trace with the
 // runtime's text.
 func TestTraceRuntimeReasons(t *testing.T) {
-	for _, e := range linked.Vetted().Trace {
-		if !e.Class.Parkable() {
+	cat, err := park.Reasons()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range cat.Trace {
+		if !e.Parkable {
 			continue
 		}
 		t.Run(e.Text, func(t *testing.T) {

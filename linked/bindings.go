@@ -1,5 +1,3 @@
-//go:build go1.26 && !go1.28 && linux && (amd64 || arm64)
-
 package linked
 
 import (
@@ -17,7 +15,7 @@ type TraceReason uint8
 
 // G stands for the runtime's g, the goroutine descriptor. It is opaque: a
 // *G is only ever a pointer the runtime gave us (Getg) and is read through
-// the vetted offsets in g.go. The runtime never frees a g (dead ones are
+// the vetted offsets of g_go126.go. The runtime never frees a g (dead ones are
 // reused), so holding a *G is safe; holding it also keeps it reachable.
 type G struct{ _ [0]func() }
 
@@ -84,7 +82,7 @@ func ready(gp *G, traceskip int)
 
 // waitReasonString is the runtime's bounds-checked lookup in
 // waitReasonStrings: past the end it returns "unknown wait reason". It is
-// the independent witness of the table's length (see CheckTables).
+// the independent witness of the table's length (see checkTables).
 //
 // runtime/runtime2.go: func (w waitReason) String() string. Not pushed.
 //

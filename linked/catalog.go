@@ -1,10 +1,7 @@
-//go:build go1.26 && !go1.28 && linux && (amd64 || arm64)
-
 package linked
 
 import (
 	"fmt"
-	"testing"
 )
 
 // Class says what parking a goroutine with a reason does beyond showing it.
@@ -71,7 +68,8 @@ type Catalog struct {
 	Trace []Entry // runtime.traceBlockReasonStrings, by index
 
 	// WaitSlots and TraceSlots are the indexes whose text may be borrowed
-	// for custom reasons, in the order they are handed out.
+	// for custom reasons, in the order they are handed out: the same in
+	// every binary, test binaries included.
 	WaitSlots  []int
 	TraceSlots []int
 }
@@ -79,27 +77,6 @@ type Catalog struct {
 // Vetted returns the catalog of the running Go version. Files named for
 // the version range provide it; no other version compiles.
 func Vetted() *Catalog { return &vetted }
-
-// BorrowableWait returns the wait-reason slots custom text may borrow in
-// this process, in the order they are handed out. Inside test binaries it
-// leaves out the slots testing/synctest parks goroutines with.
-func (c *Catalog) BorrowableWait() []int { return withoutSynctest(c.WaitSlots, synctestWait) }
-
-// BorrowableTrace is BorrowableWait for trace block reasons.
-func (c *Catalog) BorrowableTrace() []int { return withoutSynctest(c.TraceSlots, synctestTrace) }
-
-func withoutSynctest(slots []int, synctest func(int) bool) []int {
-	if !testing.Testing() {
-		return slots
-	}
-	var out []int
-	for _, i := range slots {
-		if !synctest(i) {
-			out = append(out, i)
-		}
-	}
-	return out
-}
 
 // CheckParkable returns nil if a goroutine may be parked with these reasons,
 // else an error that says why not.

@@ -54,12 +54,12 @@ var vetted = Catalog{
 		{37, "page trace flush", Refused, "suspendG class: the GC and the tracer treat the goroutine as running on the system stack; traces stop parsing"},
 		{38, "coroutine", Runtime, "iter.Pull coroutines; idle inside a synctest bubble"},
 		{39, "GC weak to strong wait", Runtime, "weak.Pointer.Value waiting for the GC"},
-		{40, "synctest.Run", Borrowable, "only testing/synctest uses it (not borrowed in test binaries)"},
-		{41, "synctest.Wait", Borrowable, "only testing/synctest uses it (not borrowed in test binaries)"},
-		{42, "chan receive (durable)", Borrowable, "only testing/synctest bubbles use it (not borrowed in test binaries)"},
-		{43, "chan send (durable)", Borrowable, "only testing/synctest bubbles use it (not borrowed in test binaries)"},
-		{44, "select (durable)", Borrowable, "only testing/synctest bubbles use it (not borrowed in test binaries)"},
-		{45, "sync.WaitGroup.Wait (durable)", Borrowable, "only testing/synctest bubbles use it (not borrowed in test binaries)"},
+		{40, "synctest.Run", Borrowable, "only testing/synctest uses it; lending it changes only how its goroutines print"},
+		{41, "synctest.Wait", Borrowable, "only testing/synctest uses it; lending it changes only how its goroutines print"},
+		{42, "chan receive (durable)", Borrowable, "only testing/synctest bubbles use it; lending it changes only how their goroutines print"},
+		{43, "chan send (durable)", Borrowable, "only testing/synctest bubbles use it; lending it changes only how their goroutines print"},
+		{44, "select (durable)", Borrowable, "only testing/synctest bubbles use it; lending it changes only how their goroutines print"},
+		{45, "sync.WaitGroup.Wait (durable)", Borrowable, "only testing/synctest bubbles use it; lending it changes only how their goroutines print"},
 		{46, "cleanup wait", Runtime, "the runtime's cleanup (runtime.AddCleanup) goroutine"},
 	},
 	Trace: []Entry{
@@ -79,16 +79,11 @@ var vetted = Catalog{
 		{13, "wait until GC ends", Runtime, "runtime.GC"},
 		{14, "sleep", Runtime, "time.Sleep"},
 		{15, "GC weak to strong wait", Runtime, "weak.Pointer.Value"},
-		{16, "synctest", Borrowable, "only testing/synctest uses it (not borrowed in test binaries)"},
+		{16, "synctest", Borrowable, "only testing/synctest uses it; lending it changes only how its goroutines print"},
 	},
 	WaitSlots:  []int{31, 3, 6, 40, 41, 42, 43, 44, 45},
 	TraceSlots: []int{12, 16, 0},
 }
-
-// synctestWait and synctestTrace report the reasons testing/synctest parks
-// goroutines with, whose slots a test binary must not borrow.
-func synctestWait(i int) bool  { return 40 <= i && i <= 45 }
-func synctestTrace(i int) bool { return i == 16 }
 
 // pairedTrace is the trace block reason the runtime passes to gopark along
 // with each wait reason (runtime/chan.go, select.go, sema.go, time.go, …).

@@ -1,5 +1,3 @@
-//go:build go1.26 && !go1.28 && linux && (amd64 || arm64)
-
 package linked
 
 import (
@@ -7,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -49,7 +46,7 @@ const (
 // from stopping, so no leak-detecting GC can change gp's status between the
 // check and the ready. Waking a goroutine that the goroutineleak profile
 // marked leaked must also not overlap a walk of that profile: hold
-// LeakProfileLock around both.
+// internal/leaklock.Mu around both (park does).
 func Wake(gp *G) WakeResult {
 	for {
 		switch s := gp.Status(); s &^ statusScan {
@@ -78,20 +75,11 @@ func Wake(gp *G) WakeResult {
 // caller.
 const readySkip = 3
 
-// LeakProfileLock serialises the readying of leaked goroutines with walks
-// of the goroutineleak profile. The runtime walks that profile without
-// stopping the world, unwinding the stacks of the goroutines it marked
-// leaked on the assumption that none of them runs again: one that Wake
-// restores and readies during the walk would be unwound while it runs.
-// Hold it while taking the goroutineleak profile and while waking parked
-// goroutines.
-var LeakProfileLock sync.Mutex
-
-// CheckG verifies the g offsets against witnesses that do not depend on
+// checkG verifies the g offsets against witnesses that do not depend on
 // them: the goroutine id that runtime.Stack prints, the running status of
 // the calling goroutine, and the status and wait reason of a goroutine
 // blocked in a channel receive.
-func CheckG() error {
+func checkG() error {
 	gp := Getg()
 	if got, want := gp.ID(), stackGoid(); got != want {
 		return fmt.Errorf("g offset check: goid read at offset %d is %d, runtime.Stack says goroutine %d", offGoid, got, want)

@@ -3,7 +3,7 @@
 package linked
 
 // Offsets of runtime.g fields (runtime/runtime2.go), the same on Go 1.26.8
-// and 1.27.3, amd64 and arm64 (g is 456 bytes). CheckG verifies them against
+// and 1.27.3, amd64 and arm64 (g is 456 bytes). checkG verifies them against
 // independent witnesses at start-up.
 const (
 	offAtomicstatus = 144 // atomicstatus atomic.Uint32

@@ -1,4 +1,4 @@
-//go:build go1.26 && !go1.28 && linux && (amd64 || arm64) && race
+//go:build race
 
 package linked
 

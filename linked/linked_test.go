@@ -1,5 +1,3 @@
-//go:build go1.26 && !go1.28 && linux && (amd64 || arm64)
-
 package linked
 
 import (
@@ -61,7 +59,7 @@ func TestTablesMatchCatalogLive(t *testing.T) {
 }
 
 func TestSetTextRestores(t *testing.T) {
-	slot := WaitReason(Vetted().BorrowableWait()[0])
+	slot := WaitReason(Vetted().WaitSlots[0])
 	own := WaitText(slot)
 	if old := SetWaitText(slot, "waiting for godot"); old != own {
 		t.Fatalf("SetWaitText returned %q, want %q", old, own)
@@ -97,11 +95,6 @@ func TestCatalogShape(t *testing.T) {
 	for _, s := range cat.TraceSlots {
 		if cat.Trace[s].Class != Borrowable {
 			t.Errorf("trace slot %d is %s, want borrowable", s, cat.Trace[s].Class)
-		}
-	}
-	for _, s := range cat.BorrowableWait() {
-		if synctestWait(s) {
-			t.Errorf("test binary may borrow synctest slot %d", s)
 		}
 	}
 	// The suspendG class, exactly as the issue and the runtime list it.

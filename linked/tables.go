@@ -1,5 +1,3 @@
-//go:build go1.26 && !go1.28 && linux && (amd64 || arm64)
-
 package linked
 
 import (
@@ -11,7 +9,7 @@ import (
 
 // The runtime's reason tables, pulled as variables. The linker checks
 // neither the type nor the length of a variable pulled this way: a wrong
-// length reads or writes past the runtime's array. CheckTables verifies the
+// length reads or writes past the runtime's array. checkTables verifies the
 // length against independent witnesses before anything reads them.
 
 // runtime/runtime2.go: var waitReasonStrings = [...]string{...}. Not pushed.
@@ -36,20 +34,22 @@ var (
 )
 
 // Check verifies that the running runtime matches the vetted catalog: the
-// reason tables (CheckTables, once per process) and the g offsets (CheckG,
-// until it passes once). Nothing may park or read the tables unless it
+// reason tables (checkTables, once per process) and the g offsets (checkG,
+// until it passes once: a poll of it may time out on a loaded machine).
+// It is the one start-up check: every command and park.New reach it
+// through park.Check. Nothing may park or read the tables unless it
 // returns nil.
 func Check() error {
 	checkMu.Lock()
 	defer checkMu.Unlock()
 	if !tablesChecked {
-		tablesErr, tablesChecked = CheckTables(), true
+		tablesErr, tablesChecked = checkTables(), true
 	}
 	if tablesErr != nil {
 		return tablesErr
 	}
 	if !gCheckedOK {
-		if err := CheckG(); err != nil {
+		if err := checkG(); err != nil {
 			return err
 		}
 		gCheckedOK = true
@@ -57,12 +57,12 @@ func Check() error {
 	return nil
 }
 
-// CheckTables verifies the length of both tables and every entry's text.
+// checkTables verifies the length of both tables and every entry's text.
 // The wait table's length is witnessed by the runtime's bounds-checked
 // waitReason.String; both lengths by the sizes of the runtime's symbols in
 // this executable's ELF symbol table, when it has one (go build -ldflags=-s
 // strips it).
-func CheckTables() error {
+func checkTables() error {
 	last := WaitReason(waitReasonCount - 1)
 	if got := waitReasonString(last + 1); got != "unknown wait reason" {
 		return fmt.Errorf("runtime.waitReasonStrings has more than the %d entries of catalog %s (entry %d is %q)", waitReasonCount, vetted.Name, last+1, got)
@@ -105,7 +105,7 @@ func WaitText(w WaitReason) string { return loadString(&waitReasonStrings[w]) }
 func TraceText(t TraceReason) string { return loadString(&traceBlockReasonStrings[t]) }
 
 // SetWaitText makes the runtime show text for wait reason w, from the next
-// dump on. w must be one of Vetted().BorrowableWait(), and text at most
+// dump on. w must be one of Vetted().WaitSlots, and text at most
 // MaxCustomText bytes (longer text is cut). It returns the text the slot
 // held, for restoring it.
 func SetWaitText(w WaitReason, text string) (old string) {

@@ -6,7 +6,7 @@
 // ("chan receive", "select", "sleep", …) parks with the runtime's index, so
 // every tool reports it exactly as it reports the real thing. Other text is
 // custom: it is written into a slot of the runtime's table that the runtime
-// seldom uses (see linked.Catalog), and the slot's own text is restored on
+// seldom uses (see Reasons), and the slot's own text is restored on
 // release. Reasons that would break the runtime are refused.
 //
 // Every parked goroutine carries the pprof labels reason=<text> and
@@ -28,14 +28,20 @@
 // waiting for it and does not park at all. Nothing sleeps.
 //
 // Release readies every goroutine, including those the goroutineleak
-// profile declared leaked, and waits for them to return. It holds
-// linked.LeakProfileLock while it wakes them: take the goroutineleak
-// profile under that lock too (dump.Write does).
+// profile declared leaked, and waits for them to return. It holds the lock
+// dump.Write takes the goroutineleak profile under while it wakes them:
+// take that profile through dump.Write, not with pprof directly.
 //
 // The reason tables are process-wide: all Parkers of a process share the
 // record of which slots are lent to which text. Do not park inside a
 // testing/synctest bubble: synctest counts some reasons (sleep,
 // sync.Cond.Wait, nil-channel waits) as durably blocked and others not.
+//
+// park, dump and tracing are gsysint-demo's public library; park is the one
+// that reaches the runtime, through package linked, which its users need not
+// import: Reasons is the catalog of reasons (text, class, note, whether a
+// slot may be borrowed), and Check the start-up check every entry point
+// runs.
 package park
 
 import (
@@ -49,6 +55,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"gsysint-demo/internal/leaklock"
 	"gsysint-demo/linked"
 )
 
@@ -68,7 +75,7 @@ type Reason struct {
 	Text   string // what the runtime shows
 	Index  int    // its index in the runtime's table
 	Custom bool   // Text is custom, shown through the borrowed slot Index
-	Class  linked.Class
+	Class  Class  // Borrowable for custom text
 	Note   string // why Class, for a runtime reason
 }
 
@@ -139,8 +146,8 @@ type Parker struct {
 // New checks that the running runtime matches the vetted catalog (tables
 // and g layout) and returns a Parker.
 func New(opts ...Option) (*Parker, error) {
-	if err := linked.Check(); err != nil {
-		return nil, fmt.Errorf("the runtime does not match what gsysint-demo was vetted on, so it parks nothing: %w", err)
+	if err := Check(); err != nil {
+		return nil, err
 	}
 	p := &Parker{cat: linked.Vetted()}
 	for _, o := range opts {
@@ -152,20 +159,13 @@ func New(opts ...Option) (*Parker, error) {
 // Resolve says how Park would park the groups, all together, without
 // parking anything: it returns an error for a refused reason or for more
 // custom texts than borrowable slots, given the slots already lent to
-// custom texts by every Parker of the process.
+// custom texts by every Parker of the process. The runtime reasons of all
+// the groups are settled first, and custom texts then take the slots none
+// of them uses, so the order of the groups does not decide what is refused.
 func (p *Parker) Resolve(groups ...Group) ([]Parked, error) {
 	tables.Lock()
 	defer tables.Unlock()
-	plan := p.snapshot()
-	out := make([]Parked, 0, len(groups))
-	for _, g := range groups {
-		pk, err := plan.resolve(g)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, pk)
-	}
-	return out, nil
+	return p.snapshot().resolve(groups)
 }
 
 // Park starts the groups' goroutines and returns once all of them are
@@ -177,18 +177,16 @@ func (p *Parker) Park(ctx context.Context, groups ...Group) ([]Parked, error) {
 	p.busy.Lock()
 	defer p.busy.Unlock()
 	tables.Lock()
-	plan := p.snapshot()
-	var batch []*group
-	for _, g := range groups {
-		pk, err := plan.resolve(g)
-		if err != nil {
-			tables.Unlock()
-			return nil, err
-		}
-		batch = append(batch, &group{parked: pk})
+	pks, err := p.snapshot().resolve(groups)
+	if err != nil {
+		tables.Unlock()
+		return nil, err
 	}
-	for _, gr := range batch {
-		lend(gr.parked)
+	batch := make([]*group, len(pks))
+	for i, pk := range pks {
+		batch[i] = &group{parked: pk}
+		tables.wait.hold(pk.Wait)
+		tables.trace.hold(pk.Trace)
 	}
 	tables.Unlock()
 	p.mu.Lock()
@@ -273,7 +271,7 @@ func (p *Parker) Release() Released {
 	p.mu.Unlock()
 
 	var r Released
-	linked.LeakProfileLock.Lock()
+	leaklock.Mu.Lock()
 	for _, gr := range groups {
 		// The woken goroutines write gr.done, which may share a cache line
 		// with gr.waiters: read the slice once, not once a wake-up.
@@ -290,7 +288,7 @@ func (p *Parker) Release() Released {
 			}
 		}
 	}
-	linked.LeakProfileLock.Unlock()
+	leaklock.Mu.Unlock()
 	if r.NotWaiting == 0 {
 		for _, gr := range groups {
 			gr.done.Wait()
@@ -298,7 +296,8 @@ func (p *Parker) Release() Released {
 	}
 	tables.Lock()
 	for _, gr := range groups {
-		giveBack(gr.parked)
+		tables.wait.release(gr.parked.Wait)
+		tables.trace.release(gr.parked.Trace)
 	}
 	tables.Unlock()
 	return r

@@ -206,7 +206,7 @@ func TestOutOfRangeIsRefusedByTheCatalog(t *testing.T) {
 
 func TestTooManyCustomReasons(t *testing.T) {
 	p := newParker(t)
-	slots := linked.Vetted().BorrowableWait()
+	slots := linked.Vetted().WaitSlots
 	var groups []Group
 	for i := range len(slots) + 1 {
 		groups = append(groups, Group{Reason: fmt.Sprintf("custom %d", i), TraceReason: "forever", Count: 1})

@@ -62,7 +62,7 @@ if ! GOTOOLCHAIN=local GOBIN="$work/gobin" go install "github.com/maruel/panicpa
   echo "- panicparse pp $pp_version: could not be installed, report rows skipped ($(tail -1 "$work/pp.log"))"
   pp=
 else
-  echo "- panicparse pp $pp_version, run as \`pp FILE\` and \`pp -aggressive FILE\`, stdout to /dev/null"
+  echo "- panicparse pp $pp_version, run as \`pp FILE\` and \`pp -aggressive FILE\`, stdout to /dev/null, and as \`pp -html OUT FILE\` against \`report --html OUT FILE\`"
 fi
 
 for tc in $toolchains; do

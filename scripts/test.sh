@@ -2,7 +2,9 @@
 # The test command (README, .ci/run): formatting, vet and staticcheck, then
 # every test on Go 1.26 (the installed toolchain) and again on Go 1.27.3
 # (fetched through the module proxy by GOTOOLCHAIN), the engine under -race,
-# and each fuzz target briefly.
+# and each fuzz target briefly. The browser tests need Chromium: when none
+# is on PATH it is installed (as root, apt-get install chromium-headless-shell);
+# without one they skip, or fail under CI=true.
 #
 # Every go command carries -ldflags=-checklinkname=0: package linked pulls
 # runtime symbols the runtime does not push, which the linker refuses
@@ -36,6 +38,32 @@ if ! "$bin/staticcheck" -version 2>/dev/null | grep -q "(${staticcheck_version#v
 fi
 GOTOOLCHAIN=local GOFLAGS="$ldflags" "$bin/staticcheck" ./...
 
+# dump and tracing read and write dumps and traces without the runtime
+# bindings, so they build everywhere; this compiles their BSD and other-OS
+# files (linked builds only where it was vetted: e2e's guard test).
+step "cross-build: dump and tracing for darwin/arm64 and windows/amd64"
+for target in darwin/arm64 windows/amd64; do
+  GOOS=${target%/*} GOARCH=${target#*/} CGO_ENABLED=0 go build "$ldflags" ./dump/... ./tracing/...
+done
+
+step "browser for the browser tests (e2e/browser_test.go)"
+browser=""
+for name in chromium-headless-shell chromium; do
+  browser=$(command -v "$name" || true)
+  [ -n "$browser" ] && break
+done
+if [ -z "$browser" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "no Chromium on PATH: installing Debian's chromium-headless-shell with apt-get"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell
+    browser=$(command -v chromium-headless-shell)
+  else
+    echo "no Chromium on PATH, and not root with apt-get to install it: the browser tests skip (under CI=true they fail)"
+  fi
+fi
+[ -n "$browser" ] && echo "browser: $browser ($("$browser" --version 2>/dev/null || echo "version unknown"))"
+
 for tc in $toolchains; do
   export GOTOOLCHAIN=$tc
   step "$(go version) (GOTOOLCHAIN=$tc)"
@@ -45,7 +73,7 @@ for tc in $toolchains; do
   scripts/build.sh "$work/gsysint-demo-$tc"
   "$work/gsysint-demo-$tc" version
   step "race: engine packages (GOTOOLCHAIN=$tc)"
-  go test "$ldflags" -race -count=1 ./linked/... ./park/... ./dump/... ./tracing/...
+  go test "$ldflags" -race -count=1 ./linked/... ./park/... ./dump/... ./tracing/... ./web/...
 done
 export GOTOOLCHAIN=local
 

@@ -46,9 +46,11 @@
 //
 // # JSON schema
 //
-// A [Summary] marshals with encoding/json to the following object; the
-// schema is stable: fields may be added, none renamed or removed. Lists are
-// never null.
+// A [Summary] marshals with encoding/json to the following object
+// ([Summary.WriteJSON] writes it indented); the schema is stable: fields may
+// be added, none renamed or removed. Lists are never null. The golden files
+// in testdata/golden pin it, and WriteText's tables, for the recorded
+// fixtures.
 //
 //	{
 //	  "source":      "out.trace",  // omitted when empty

@@ -93,13 +93,18 @@ type Frame struct {
 }
 
 // SummarizeFile is [Summarize] on the file at path; it sets Summary.Source
-// to path. Errors name the path.
+// to path. Errors name the path once, and say what was wrong with it:
+//
+//	out.trace: not a readable execution trace: bad file format: not a Go execution trace?
 func SummarizeFile(path string, opt Options) (*Summary, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("tracing: %w", err)
+		return nil, err // *PathError: "open out.trace: no such file or directory"
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("%s is a directory, want an execution trace file", path)
+	}
 	s, err := Summarize(f, opt)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -112,19 +117,20 @@ func SummarizeFile(path string, opt Options) (*Summary, error) {
 // summarises its block events: every goroutine transition from Running to
 // Waiting, grouped by its reason string.
 //
-// Input that is not a trace, is truncated or corrupt gives an error that
-// wraps the parser's (the parser's panics, if any, are turned into errors);
-// no partial summary is returned.
+// Input that is not a trace gives an error that starts "not a readable
+// execution trace"; a truncated or corrupt one, "malformed execution
+// trace". Either wraps the parser's error (its panics, if any, are turned
+// into errors); no partial summary is returned.
 func Summarize(r io.Reader, opt Options) (s *Summary, err error) {
 	defer func() {
 		// The parser is not meant to panic, but this input is untrusted.
 		if p := recover(); p != nil {
-			s, err = nil, fmt.Errorf("tracing: malformed execution trace: parser panicked: %v", p)
+			s, err = nil, fmt.Errorf("malformed execution trace: parser panicked: %v", p)
 		}
 	}()
 	tr, err := trace.NewReader(r)
 	if err != nil {
-		return nil, fmt.Errorf("tracing: not a readable execution trace: %w", err)
+		return nil, fmt.Errorf("not a readable execution trace: %w", err)
 	}
 	acc := newAccumulator(opt)
 	for {
@@ -133,7 +139,7 @@ func Summarize(r io.Reader, opt Options) (s *Summary, err error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("tracing: malformed execution trace after %d events: %w", acc.sum.Events, err)
+			return nil, fmt.Errorf("malformed execution trace after %d events: %w", acc.sum.Events, err)
 		}
 		acc.add(&ev)
 	}
@@ -141,7 +147,7 @@ func Summarize(r io.Reader, opt Options) (s *Summary, err error) {
 		// A header and nothing else (the reader still emits a sync event):
 		// runtime/trace always writes at least one generation with the
 		// status of every P and goroutine, so the data was cut.
-		return nil, fmt.Errorf("tracing: malformed execution trace: a header but no events (truncated?)")
+		return nil, fmt.Errorf("malformed execution trace: a header but no events (truncated?)")
 	}
 	return acc.finish(), nil
 }

@@ -19,7 +19,10 @@ import (
 	"golang.org/x/exp/trace"
 )
 
-var update = flag.Bool("update", false, "record testdata/<go version>.trace afresh")
+// update rewrites what the tests compare against: with -run
+// TestUpdateFixture, it records testdata/<go version>.trace afresh; with
+// -run Golden, it rewrites testdata/golden from the recorded traces.
+var update = flag.Bool("update", false, "record testdata/<go version>.trace (-run TestUpdateFixture) or rewrite testdata/golden (-run Golden) afresh")
 
 // recordScenario records runScenario once per test process and returns the
 // trace file; TestMain removes it.

@@ -78,14 +78,8 @@ func startLab(ctx context.Context, scratch, goTool string, lookErr error, specs 
 	if err := os.Mkdir(l.tmp, 0o700); err != nil {
 		return nil, err
 	}
-	for name, text := range labFiles {
-		path := filepath.Join(l.dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			return nil, err
-		}
+	if err := writeLab(l.dir); err != nil {
+		return nil, err
 	}
 	ctx, l.cancel = context.WithCancel(ctx)
 	queue := make(chan *job, len(specs)+1)
@@ -111,6 +105,20 @@ func startLab(ctx context.Context, scratch, goTool string, lookErr error, specs 
 		}()
 	}
 	return l, nil
+}
+
+// writeLab writes the lab module (labFiles) into dir.
+func writeLab(dir string) error {
+	for name, text := range labFiles {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // env is the environment of the go commands: the user's, with GOFLAGS

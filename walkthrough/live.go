@@ -408,7 +408,7 @@ func liveRefused(ctx context.Context, t *tour) error {
 	t.printf("\n")
 	t.note("The run-time half of the guard, as park.New ran it a moment ago:")
 	check := "matches"
-	if err := linked.Check(); err != nil {
+	if err := park.Check(); err != nil {
 		check = "DOES NOT match: " + err.Error()
 	}
 	t.indent(fmt.Sprintf("this runtime, %s %s/%s, %s catalog %s:", runtime.Version(), runtime.GOOS, runtime.GOARCH, check, cat.Name))

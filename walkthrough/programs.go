@@ -1,152 +1,52 @@
 package walkthrough
 
-// The programs steps 1–4 compile, by path in the lab module. They are shown
-// to the reader exactly as they are compiled.
-var labFiles = map[string]string{
-	"go.mod": "module demo\n\ngo 1.26\n",
-
-	"unexported/main.go": `// Calls the runtime's parking function by name, as if it were exported.
-package main
-
-import "runtime"
-
-func main() {
-	runtime.gopark(nil, nil, 0, 0, 0)
-}
-`,
-
-	"pullgopark/main.go": `// Pulls runtime.gopark, which the runtime pushes, and prints the name
-// of the function the local declaration is bound to.
-package main
-
 import (
-	"fmt"
-	"reflect"
-	"runtime"
-	"unsafe"
+	"embed"
+	"io/fs"
+	"strings"
 )
 
-// The runtime's definition, in runtime/proc.go:
-// func gopark(unlockf func(*g, unsafe.Pointer) bool, lock unsafe.Pointer,
-// reason waitReason, traceReason traceBlockReason, traceskip int)
+// The programs steps 1–4 compile are the files under _lab/, by path in the
+// lab module; they are shown to the reader exactly as they are compiled.
+// They are real files so that gofmt sees them (scripts/test.sh) and go vet
+// checks them (TestLabVet vets the lab module as the tour writes it); the
+// leading underscore keeps go build ./... and go vet ./... of gsysint-demo
+// off them, since some fail to build on purpose. pushnostub/main.go and
+// pushstub/main.go are the same file: the two differ only in
+// pushstub/stub.s.
 //
-//go:linkname gopark runtime.gopark
-func gopark(unlockf func(unsafe.Pointer, unsafe.Pointer) bool, lock unsafe.Pointer, reason, traceReason uint8, traceskip int)
+//go:embed _lab
+var labFS embed.FS
 
-func main() {
-	pc := reflect.ValueOf(gopark).Pointer()
-	fmt.Println("gopark is bound to", runtime.FuncForPC(pc).Name())
+// labGoMod is the lab module's go.mod. It is kept here, not under _lab: a
+// go.mod there would make _lab a module of its own, which go:embed does not
+// reach into.
+const labGoMod = "module demo\n\ngo 1.26\n"
+
+// labFiles holds the lab module's files by slash-separated path: go.mod
+// and every file under _lab/.
+var labFiles = readLab()
+
+func readLab() map[string]string {
+	files := map[string]string{"go.mod": labGoMod}
+	err := fs.WalkDir(labFS, "_lab", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		text, err := fs.ReadFile(labFS, name)
+		if err != nil {
+			return err
+		}
+		rel, _ := strings.CutPrefix(name, "_lab/")
+		files[rel] = string(text)
+		return nil
+	})
+	if err != nil {
+		// The files are in the binary: reading them cannot fail.
+		panic("walkthrough: reading the embedded lab: " + err.Error())
+	}
+	return files
 }
-`,
-
-	"pulllock/main.go": `// Pulls runtime.lock and runtime.unlock, which the runtime does not push,
-// and takes and releases a runtime lock.
-package main
-
-import (
-	"fmt"
-	_ "unsafe" // for go:linkname
-)
-
-// mutex has room for a runtime.mutex: one word of state (a few more with
-// GOEXPERIMENT=staticlockranking).
-type mutex struct{ words [4]uintptr }
-
-//go:linkname lock runtime.lock
-func lock(l *mutex)
-
-//go:linkname unlock runtime.unlock
-func unlock(l *mutex)
-
-func main() {
-	var m mutex
-	lock(&m)
-	unlock(&m)
-	fmt.Println("took and released a runtime lock")
-}
-`,
-
-	"greet/greet.go": `// Package greet pushes a function body into package main.
-package greet
-
-import _ "unsafe" // for go:linkname
-
-//go:linkname greeting main.greeting
-func greeting() string {
-	return "hello from package greet, called as main.greeting"
-}
-`,
-
-	"pushnostub/main.go": pushMain,
-	"pushstub/main.go":   pushMain,
-	"pushstub/stub.s": `// Empty on purpose: an assembly file in the package lets main.go
-// declare a function without a body.
-`,
-
-	"asmnanotime/main.go": `// Reads the runtime's clock through an assembly stub that jumps to
-// runtime·nanotime1, a function the runtime writes in assembly.
-package main
-
-import "fmt"
-
-// nanotime1 is implemented in jmp.s.
-func nanotime1() int64
-
-func main() {
-	fmt.Println("runtime·nanotime1 says", nanotime1(), "ns")
-}
-`,
-	"asmnanotime/jmp.s": `#include "textflag.h"
-
-// func nanotime1() int64
-// The same frame as runtime·nanotime1 (no arguments, an 8-byte result),
-// so the jump hands it our caller's frame and it writes the result there.
-TEXT ·nanotime1(SB), NOSPLIT, $0-8
-	JMP runtime·nanotime1(SB)
-`,
-
-	"asmlock/main.go": `// Tries to reach runtime.lock, a function written in Go, from assembly.
-package main
-
-import "fmt"
-
-type mutex struct{ words [4]uintptr }
-
-// lock is implemented in jmp.s.
-func lock(l *mutex)
-
-func main() {
-	var m mutex
-	lock(&m)
-	fmt.Println("took a runtime lock")
-}
-`,
-	"asmlock/jmp.s": `#include "textflag.h"
-
-// func lock(l *mutex)
-TEXT ·lock(SB), NOSPLIT, $0-8
-	JMP runtime·lock(SB)
-`,
-}
-
-// pushMain is the main.go of both pushnostub/ and pushstub/: they differ
-// only in pushstub/stub.s.
-const pushMain = `// Declares greeting without a body: package greet pushes one into it.
-package main
-
-import (
-	"fmt"
-
-	_ "demo/greet" // linked in for its push
-)
-
-// greeting has no body here.
-func greeting() string
-
-func main() {
-	fmt.Println(greeting())
-}
-`
 
 // checkOff is the linker flag that turns off its linkname check.
 var checkOff = []string{"-ldflags=-checklinkname=0"}

@@ -58,8 +58,9 @@ go build tells the compiler when a package has nothing but .go files; then a bod
 function that has no //go:linkname of its own is an error, "missing function body". One
 assembly file in the package, even an empty one, lifts that rule. The linker does not mind
 the push: it checks pulls of standard-library symbols, and this is a push between two of
-your own packages. gsysint-demo's main.go and stub.s work this way (linked/export.go pushes
-the body of buildDescription).`,
+your own packages. gsysint-demo's main.go and stub.s work this way (linked/push pushes the
+body of buildDescription; only main imports it, so a program that imports the library keeps
+its own main.buildDescription free).`,
 		Code:   labSnippets("pushnostub/main.go", "greet/greet.go", "pushstub/stub.s"),
 		builds: pushBuilds,
 		live:   livePush,

@@ -49,6 +49,7 @@ type Options struct {
 	// tour, anything else goes on.
 	Pause bool
 	Start int  // the first step, 1 to len(Steps()); 0 means 1
+	End   int  // the last step, Start to len(Steps()); 0 means len(Steps())
 	Color bool // bold titles and dim notes (ANSI escapes)
 	// Go is the go command that compiles the demonstration programs; ""
 	// looks up "go" on PATH. Where there is none, the compile steps say so
@@ -56,7 +57,7 @@ type Options struct {
 	Go string
 }
 
-// Run runs the tour from o.Start to the last step, or until the reader
+// Run runs the tour from o.Start to o.End, or until the reader
 // quits or ctx is cancelled (then it returns ctx's error). Every goroutine a
 // step parks is released before the step ends. A step whose demonstration
 // fails says so and the tour goes on; Run then returns an error naming the
@@ -67,6 +68,12 @@ func Run(ctx context.Context, o Options) error {
 	}
 	if o.Start < 1 || o.Start > len(steps) {
 		return fmt.Errorf("step %d: want a step from 1 to %d", o.Start, len(steps))
+	}
+	if o.End == 0 {
+		o.End = len(steps)
+	}
+	if o.End < o.Start || o.End > len(steps) {
+		return fmt.Errorf("last step %d: want a step from %d to %d", o.End, o.Start, len(steps))
 	}
 	if o.Prompt == nil {
 		o.Prompt = o.Out
@@ -81,7 +88,7 @@ func Run(ctx context.Context, o Options) error {
 	t := &tour{printer: out, scratch: scratch}
 
 	var specs []buildSpec
-	for _, s := range steps[o.Start-1:] {
+	for _, s := range steps[o.Start-1 : o.End] {
 		specs = append(specs, s.builds...)
 	}
 	if len(specs) > 0 {
@@ -103,7 +110,7 @@ func Run(ctx context.Context, o Options) error {
 		defer ask.close()
 	}
 	var failed []string
-	for n := o.Start; n <= len(steps); n++ {
+	for n := o.Start; n <= o.End; n++ {
 		if err := t.step(ctx, n); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -118,18 +125,22 @@ func Run(ctx context.Context, o Options) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if ask != nil && n < len(steps) {
+		if ask != nil && n < o.End {
 			quit, err := ask.next(ctx)
 			if err != nil {
 				return err
 			}
 			if quit {
-				t.printf("\nStopped after step %d of %d. To go on from there: gsysint-demo walkthrough --step %d\n", n, len(steps), n+1)
+				t.printf("\nStopped after step %d of %d. To go on from there: gsysint-demo walkthrough --from %d\n", n, len(steps), n+1)
 				return out.w.Err
 			}
 		}
 	}
-	t.printf("\nThat was the whole tour. Every goroutine it parked has been released.\n")
+	if o.End == len(steps) {
+		t.printf("\nThat was the whole tour. Every goroutine it parked has been released.\n")
+	} else {
+		t.printf("\nThat was step %d of %d. Every goroutine it parked has been released. To go on: gsysint-demo walkthrough --from %d\n", o.End, len(steps), o.End+1)
+	}
 	if err := out.w.Err; err != nil {
 		return fmt.Errorf("writing the tour: %w", err)
 	}

@@ -177,6 +177,23 @@ func TestList(t *testing.T) {
 }
 
 func TestStartAtStep(t *testing.T) {
+	r := run(t, "", nil, "walkthrough", "--no-pause", "--from", "9")
+	if r.code != 0 {
+		t.Fatalf("exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+	if !strings.HasPrefix(strings.TrimLeft(r.stdout, "\n"), stepHeader(9)) {
+		t.Errorf("the output does not start with %q:\n%.300s", stepHeader(9), r.stdout)
+	}
+	mustContain(t, "walkthrough --from 9", r.stdout, stepHeader(10), "That was the whole tour")
+	for n := 1; n < 9; n++ {
+		mustNotContain(t, "walkthrough --from 9", r.stdout, fmt.Sprintf("Step %d of", n))
+	}
+	// Nothing to compile from step 9 on: no go command runs.
+	mustNotContain(t, "walkthrough --from 9", r.stdout, "$ go ")
+}
+
+// TestOneStep: --step N runs step N and no other.
+func TestOneStep(t *testing.T) {
 	r := run(t, "", nil, "walkthrough", "--no-pause", "--step", "9")
 	if r.code != 0 {
 		t.Fatalf("exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
@@ -184,26 +201,29 @@ func TestStartAtStep(t *testing.T) {
 	if !strings.HasPrefix(strings.TrimLeft(r.stdout, "\n"), stepHeader(9)) {
 		t.Errorf("the output does not start with %q:\n%.300s", stepHeader(9), r.stdout)
 	}
-	mustContain(t, "walkthrough --step 9", r.stdout, stepHeader(10))
-	for n := 1; n < 9; n++ {
-		mustNotContain(t, "walkthrough --step 9", r.stdout, fmt.Sprintf("Step %d of", n))
+	for n := 1; n <= len(steps); n++ {
+		if n != 9 {
+			mustNotContain(t, "walkthrough --step 9", r.stdout, fmt.Sprintf("Step %d of", n))
+		}
 	}
-	// Nothing to compile from step 9 on: no go command runs.
-	mustNotContain(t, "walkthrough --step 9", r.stdout, "$ go ")
+	mustNotContain(t, "walkthrough --step 9", r.stdout, "That was the whole tour")
+	mustContain(t, "walkthrough --step 9", r.stdout, "To go on: gsysint-demo walkthrough --from 10")
 }
 
 func TestBadStep(t *testing.T) {
-	for _, arg := range []string{"99", "0", "-1"} {
-		r := run(t, "", nil, "walkthrough", "--no-pause", "--step", arg)
-		if r.code != 2 {
-			t.Errorf("--step %s: exit status %d, want 2", arg, r.code)
-		}
-		if r.stdout != "" {
-			t.Errorf("--step %s: stdout %q, want nothing", arg, r.stdout)
-		}
-		want := fmt.Sprintf("gsysint-demo: walkthrough: --step %s: want a step from 1 to %d (see --list)\n", arg, len(steps))
-		if r.stderr != want {
-			t.Errorf("--step %s: stderr %q, want %q", arg, r.stderr, want)
+	for _, flag := range []string{"--step", "--from"} {
+		for _, arg := range []string{"99", "0", "-1"} {
+			r := run(t, "", nil, "walkthrough", "--no-pause", flag, arg)
+			if r.code != 2 {
+				t.Errorf("%s %s: exit status %d, want 2", flag, arg, r.code)
+			}
+			if r.stdout != "" {
+				t.Errorf("%s %s: stdout %q, want nothing", flag, arg, r.stdout)
+			}
+			want := fmt.Sprintf("gsysint-demo: walkthrough: %s %s: want a step from 1 to %d (see --list)\n", flag, arg, len(steps))
+			if r.stderr != want {
+				t.Errorf("%s %s: stderr %q, want %q", flag, arg, r.stderr, want)
+			}
 		}
 	}
 	r := run(t, "", nil, "walkthrough", "--step", "nine")
@@ -226,18 +246,18 @@ func TestInteractive(t *testing.T) {
 	if c := strings.Count(r.stderr, PromptText); c != 3 {
 		t.Errorf("the prompt appears %d times on stderr, want 3:\n%s", c, r.stderr)
 	}
-	mustContain(t, "stdout", r.stdout, "Stopped after step 3 of 10. To go on from there: gsysint-demo walkthrough --step 4")
+	mustContain(t, "stdout", r.stdout, "Stopped after step 3 of 10. To go on from there: gsysint-demo walkthrough --from 4")
 	mustNotContain(t, "output", r.stdout+r.stderr, "\033[")
 
 	// Without --pause, a pipe on stdin does not make it interactive. (From
 	// step 9: the last step asks nothing either way.)
-	r = run(t, "q\n", nil, "walkthrough", "--step", "9")
+	r = run(t, "q\n", nil, "walkthrough", "--from", "9")
 	if r.code != 0 || !strings.Contains(r.stdout, "That was the whole tour") {
 		t.Errorf("without --pause: exit status %d, want 0 and the whole tour from step 9:\n%s", r.code, r.stdout)
 	}
 	mustNotContain(t, "stderr", r.stderr, PromptText)
 	// The end of the input ends the tour like q.
-	r = run(t, "", nil, "walkthrough", "--pause", "--step", "9")
+	r = run(t, "", nil, "walkthrough", "--pause", "--from", "9")
 	if r.code != 0 || !strings.Contains(r.stdout, "Stopped after step 9 of 10") {
 		t.Errorf("at the end of stdin: exit status %d, want 0 and a stop after step 9:\n%s", r.code, r.stdout)
 	}
@@ -250,7 +270,7 @@ func TestInterrupt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := command(t, bin, "walkthrough", "--pause", "--step", "9")
+	cmd := command(t, bin, "walkthrough", "--pause", "--from", "9")
 	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -290,7 +310,7 @@ func TestInterrupt(t *testing.T) {
 // TestNoGoCommand runs the compile steps with no go on PATH: they say so
 // and the tour goes on.
 func TestNoGoCommand(t *testing.T) {
-	r := run(t, "", []string{"PATH=" + t.TempDir()}, "walkthrough", "--no-pause", "--step", "4")
+	r := run(t, "", []string{"PATH=" + t.TempDir()}, "walkthrough", "--no-pause", "--from", "4")
 	if r.code != 0 {
 		t.Fatalf("exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
 	}
@@ -310,7 +330,7 @@ func TestTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	onTerminal := func(stdin string, env ...string) string {
-		cmd := command(t, script, "-qec", bin+" walkthrough --step 9", os.DevNull)
+		cmd := command(t, script, "-qec", bin+" walkthrough --from 9", os.DevNull)
 		cmd.Env = append(append(os.Environ(), "TMPDIR="+t.TempDir()), env...)
 		cmd.Stdin = strings.NewReader(stdin)
 		out, err := cmd.CombinedOutput()
@@ -408,6 +428,10 @@ func TestLabPrograms(t *testing.T) {
 			t.Errorf("%s is not gofmt-formatted; gofmt says:\n%s", name, formatted)
 		}
 	}
+	// Step 3 says the two builds differ only in pushstub/stub.s.
+	if labFiles["pushnostub/main.go"] != labFiles["pushstub/main.go"] {
+		t.Errorf("_lab/pushnostub/main.go and _lab/pushstub/main.go differ; step 3 shows one file for both")
+	}
 	ids := map[string]bool{}
 	for n, s := range steps {
 		for _, b := range s.builds {
@@ -419,6 +443,35 @@ func TestLabPrograms(t *testing.T) {
 				t.Errorf("step %d: build %q of ./%s: no %s/main.go in the lab", n+1, b.id, b.pkg, b.pkg)
 			}
 		}
+	}
+}
+
+// TestLabVet runs go vet on the lab module as the tour writes it (go vet
+// ./... of gsysint-demo skips _lab/). Every package passes but unexported,
+// whose call of runtime.gopark is the compile error step 1 shows.
+func TestLabVet(t *testing.T) {
+	dir := t.TempDir()
+	if err := writeLab(dir); err != nil {
+		t.Fatal(err)
+	}
+	l := &lab{dir: dir, tmp: t.TempDir()}
+	cmd := command(t, "go", "vet", "./...")
+	cmd.Dir = dir
+	cmd.Env = l.env()
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("go vet ./... in the lab passed; want it to refuse unexported/main.go. Output:\n%s", out)
+	}
+	if !strings.Contains(string(out), "unexported/main.go:7:10: undefined: runtime.gopark") {
+		t.Errorf("go vet ./... in the lab does not say undefined: runtime.gopark at unexported/main.go:7:10")
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if !strings.Contains(line, "unexported") {
+			t.Errorf("go vet ./... in the lab: %s", line)
+		}
+	}
+	if t.Failed() {
+		t.Logf("go vet ./... output:\n%s", out)
 	}
 }
 

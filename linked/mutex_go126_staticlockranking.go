@@ -1,4 +1,4 @@
-//go:build goexperiment.staticlockranking
+//go:build go1.26 && !go1.28 && linux && (amd64 || arm64) && goexperiment.staticlockranking
 
 package linked
 
@@ -8,6 +8,6 @@ package linked
 // knows, so we do not mirror that layout: build without the experiment.
 var _ = gsysintDemoDoesNotSupportGOEXPERIMENT_staticlockranking_buildWithoutIt
 
-// Mutex is declared only so that the line above is the one error the
+// mutexLayout is declared only so that the line above is the one error the
 // compiler reports.
-type Mutex struct{}
+type mutexLayout struct{}

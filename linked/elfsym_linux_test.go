@@ -1,5 +1,3 @@
-//go:build go1.26 && !go1.28 && linux && (amd64 || arm64)
-
 package linked
 
 import (
@@ -34,8 +32,8 @@ func helloBinary(t *testing.T) string {
 
 // TestElfSymbolSizes checks the reader against debug/elf on a real
 // executable, for the two tables and a function: the witness of
-// CheckTables. (go test links its own binary without a symbol table, so
-// CheckTables itself skips the witness in tests; the e2e tests run it.)
+// checkTables. (go test links its own binary without a symbol table, so
+// checkTables itself skips the witness in tests; the e2e tests run it.)
 func TestElfSymbolSizes(t *testing.T) {
 	bin := helloBinary(t)
 	f, err := elf.Open(bin)

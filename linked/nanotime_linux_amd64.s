@@ -1,5 +1,3 @@
-//go:build linux
-
 #include "textflag.h"
 
 // func Nanotime1() int64

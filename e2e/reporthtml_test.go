@@ -1,0 +1,53 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestReportHTML checks report --html on the command line: a page on
+// stdout for -, and for bad input one line, exit status 2 and no file.
+func TestReportHTML(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	r := gsys(t, "park", "-n", "3", "-r", "waiting for godot", "--dumps", "1")
+	wantExit(t, r, 0)
+	dumpFile := filepath.Join(dir, "g.txt")
+	if err := os.WriteFile(dumpFile, []byte(r.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	r = gsys(t, "report", "--html", "-", dumpFile)
+	wantExit(t, r, 0)
+	if !strings.HasPrefix(r.stdout, "<!DOCTYPE html>") || !strings.Contains(r.stdout, `<tr data-state="waiting for godot">`) {
+		t.Errorf("report --html - did not print the page:\n%v", r)
+	}
+
+	page := filepath.Join(dir, "out.html")
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		names []string
+	}{
+		{"no such input", []string{"--html", page, filepath.Join(dir, "missing.txt")}, []string{"missing.txt"}},
+		{"input not a dump", []string{"--html", page, "/etc/hostname"}, []string{"/etc/hostname"}},
+		{"directory missing", []string{"--html", filepath.Join(dir, "nodir", "x.html"), dumpFile}, []string{filepath.Join(dir, "nodir", "x.html")}},
+		{"with json", []string{"--html", page, "--json", dumpFile}, []string{"--html", "--json"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := gsys(t, append([]string{"report"}, tc.args...)...)
+			wantExit(t, r, 2)
+			wantOneLine(t, r, tc.names...)
+			if r.stdout != "" {
+				t.Errorf("stdout not empty:\n%v", r)
+			}
+			left, _ := filepath.Glob(filepath.Join(dir, "*.html*"))
+			left2, _ := filepath.Glob(filepath.Join(dir, ".*.html*"))
+			if len(left)+len(left2) != 0 {
+				t.Errorf("files left behind: %v %v", left, left2)
+			}
+		})
+	}
+}

@@ -1,0 +1,13 @@
+// Package web makes the project's pages: the static report of a goroutine
+// dump that `gsysint-demo report --html` writes, and the live page that
+// `gsysint-demo park --http` serves.
+//
+// Every page is made with html/template from templates and assets embedded
+// in the binary (package embed): a page asks for nothing over the network,
+// no CDN, no web fonts. Script only filters and folds what the HTML
+// already holds, so a page reads the same with JavaScript off.
+//
+// The pages render views of their own ([Report]) built from the engine's
+// data (dump.Summary), so that a change to the engine's structs touches
+// one conversion function, not the templates.
+package web
