@@ -29,13 +29,14 @@
 //
 // The runtime does not record when a goroutine blocked: its waitsince is
 // stamped by the first GC that scans the goroutine's stack while it is
-// blocked, with that GC's start time, and cleared when it runs again. So a
+// blocked, and cleared when it runs again; and the stamp is not that GC's
+// time but the previous cycle's (when its mark termination began). So a
 // goroutine that blocked five minutes ago in a program that has not run a GC
-// since has no age at all, and the age of one that has is the time since that
-// GC began: shorter than the wait when the GC came later, a little longer
-// when the GC began before the goroutine blocked and scanned it after (a
-// debug=2 header shows ", N minutes" from the same field). Age is that;
-// Parked is the real time, for the goroutines package park parked.
+// since has no age at all; one that blocked just before a GC has, at once,
+// the whole time since the GC before, which may be minutes; in between, the
+// age is off by up to the time between two GCs, either way. A debug=2
+// header's ", N minutes" comes from the same field. Age is that; Parked is
+// the real time, for the goroutines package park parked.
 //
 // # Output
 //

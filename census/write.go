@@ -106,7 +106,7 @@ func writeHeader(w io.Writer, h *Header, groups int) {
 		fmt.Fprintf(w, "; %d changed under every read", h.Changing)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "AGE is the runtime's: since the first GC that saw the goroutine blocked (no GC since it blocked: no age); PARKED is the real time since park parked it.")
+	fmt.Fprintln(w, "AGE is the runtime's (debug=2's \"N minutes\"): since the GC before the first GC that saw the goroutine blocked, none before that; PARKED is the real time since park parked it.")
 }
 
 func roundAge(d time.Duration) string {

@@ -68,10 +68,12 @@ type GRecord struct {
 	Reason WaitReason
 	Text   string
 
-	// WaitSince is the runtime's nanotime when the goroutine was first seen
-	// blocked by a GC's stack scan, 0 before any GC has seen it blocked:
-	// the runtime stamps it only there (runtime/mgcmark.go markroot) and
-	// clears it when the goroutine runs. Compare it with Nanotime1.
+	// WaitSince is stamped by the first GC stack scan that finds the
+	// goroutine blocked (runtime/mgcmark.go markroot), and cleared when it
+	// runs. The stamp is work.tstart: the runtime's nanotime when the
+	// previous GC cycle began its mark termination (mgc.go gcMark), not the
+	// time it blocked, and 0 in the process's first cycle. Compare it with
+	// Nanotime1.
 	WaitSince int64
 
 	GoPC     uintptr // return address of the call to newproc in the go statement

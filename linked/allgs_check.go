@@ -22,8 +22,9 @@ var (
 // offsets: a goroutine it starts itself, locked to its thread and blocked
 // in a channel receive, must show the id, function, creation line and
 // creator that the runtime's own traceback prints for it, the pprof label
-// set the checker gave it, a lockedm, and a waitsince the GC stamped
-// between the checker's two clock readings. It
+// set the checker gave it, a lockedm, and a waitsince stamped between the
+// checker's two clock readings (the mark termination of its first GC,
+// stamped by the second's scan of the witness). It
 // runs two GCs (about a millisecond each in a small heap; each stops the
 // world twice, briefly): call it before the goroutines you want to count
 // pile up. Check must pass first (the status, goid and wait reason).
@@ -72,7 +73,7 @@ func (l *gLayout) check() error {
 	me := Getg().ID()
 	token := strconv.FormatInt(Nanotime1(), 36)
 	t0 := Nanotime1()
-	runtime.GC() // no cycle that started before t0 is still marking
+	runtime.GC() // its mark termination, after t0, is the stamp the next scan uses
 	pprof.Do(context.Background(), pprof.Labels(witnessLabel, token), func(context.Context) {
 		go censusWitness() // the line the witness's stack names as its creator
 	})
@@ -84,7 +85,7 @@ func (l *gLayout) check() error {
 		release()
 		return err
 	}
-	runtime.GC() // scans the witness's stack: stamps waitsince
+	runtime.GC() // scans the witness's stack: stamps waitsince with the first GC's time
 	t1 := Nanotime1()
 	var r GRecord
 	var t texts
@@ -133,7 +134,7 @@ func (l *gLayout) verify(r *GRecord, w witness) error {
 		return fmt.Errorf("census check: labels read at offset %d are %v, the checker set %v", l.labels, r.Labels, want)
 	}
 	if r.WaitSince < w.t0 || r.WaitSince > w.t1 {
-		return fmt.Errorf("census check: waitsince read at offset %d is %d, want a GC's start time between %d and %d", l.waitsince, r.WaitSince, w.t0, w.t1)
+		return fmt.Errorf("census check: waitsince read at offset %d is %d, want a GC's mark termination time between %d and %d", l.waitsince, r.WaitSince, w.t0, w.t1)
 	}
 	if !r.LockedToThread {
 		return fmt.Errorf("census check: lockedm read at offset %d is 0, the witness is locked to its thread", l.lockedm)
