@@ -11,7 +11,10 @@ import (
 	"runtime/pprof"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
+	"unsafe"
 )
 
 func TestCheckCensus(t *testing.T) {
@@ -212,4 +215,51 @@ func dwarfOffsets(t *testing.T, bin string) map[string]uintptr {
 		}
 		r.SkipChildren()
 	}
+}
+
+// A g whose words change under every read is reported as changing, with
+// its status and id only, never as a record mixing two moments. The g here
+// is a fake: a zeroed buffer as large as a g (labels nil, reason 0) whose
+// goid another goroutine keeps incrementing.
+func TestReadMarksChanging(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("needs a second thread to change the g while it is read")
+	}
+	var buf [64]uint64 // 512 bytes, 8-aligned
+	gp := (*G)(unsafe.Pointer(&buf[0]))
+	l := vettedLayout
+	atomic.StoreUint32((*uint32)(unsafe.Add(unsafe.Pointer(gp), l.status)), StatusWaiting)
+	goid := (*uint64)(unsafe.Add(unsafe.Pointer(gp), l.goid))
+	atomic.StoreUint64(goid, 1)
+	var stop atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for !stop.Load() {
+			atomic.AddUint64(goid, 1)
+		}
+	}()
+	defer func() { stop.Store(true); <-done }()
+	var tx texts
+	tx.refresh()
+	var r GRecord
+	// Bounded by time, not reads: the writer needs a CPU of this shared
+	// machine at the same moment as the reader.
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 1; time.Now().Before(deadline); i++ {
+		if !l.read(gp, &r, &tx) {
+			t.Fatal("the fake g read as dead")
+		}
+		if r.Changing {
+			if r.G != gp || r.Status != StatusWaiting || r.ID == 0 || r.Labels != nil || r.Text != "" || r.GoPC != 0 {
+				t.Fatalf("a changing record carries more than its status and id: %+v", r)
+			}
+			t.Logf("changing after %d reads", i)
+			return
+		}
+		if i%1000 == 0 {
+			runtime.Gosched()
+		}
+	}
+	t.Fatal("a g whose goid changed all the time never read as changing")
 }
