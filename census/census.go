@@ -183,6 +183,8 @@ type Header struct {
 	Took    time.Duration `json:"took_ns"`
 	Total   int           `json:"total"`  // goroutines counted, system ones included
 	System  int           `json:"system"` // of which the runtime's own
+	// WithSystem: the runtime's own goroutines are listed too.
+	SystemListed bool `json:"system_listed,omitempty"`
 	// Changing counts the goroutines whose g changed under every read.
 	Changing int `json:"changing"`
 }
@@ -247,6 +249,7 @@ func Take(opts ...Option) (*Snapshot, error) {
 		s.Goroutines = append(s.Goroutines, g)
 	})
 	s.Total, s.System, s.Changing = total, system, changing
+	s.SystemListed = cfg.system
 	return s, nil
 }
 

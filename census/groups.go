@@ -123,6 +123,7 @@ func TakeGroups(opts ...Option) (*Groups, error) {
 	})
 	f.fold(raw, now)
 	h.Total, h.System, h.Changing = f.total, f.systemN, f.changing
+	h.SystemListed = cfg.system
 	out := &Groups{Header: h, Groups: make([]*Group, 0, len(f.byKey))}
 	for _, gr := range f.byKey {
 		if gr.System && !cfg.system {

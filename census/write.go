@@ -60,7 +60,7 @@ func (gs *Groups) WriteText(w io.Writer) error {
 				parked = roundAge(g.MinParked) + "–" + parked
 			}
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", g.Count, bracketState(g.State, g.Leaked), age, parked, g.Start.Func, shortSite(g.Created), labelsText(g.Labels))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", g.Count, bracketState(g.State, g.Leaked), age, parked, startText(g.Start, g.System), shortSite(g.Created), labelsText(g.Labels))
 	}
 	tw.Flush()
 	return ew.Err
@@ -87,7 +87,7 @@ func (s *Snapshot) WriteText(w io.Writer) error {
 		if g.Changing {
 			state = g.Status + " (changing)"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", g.ID, state, age, parked, g.Start.Func, shortSite(g.Created), by, labelsText(g.Labels))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", g.ID, state, age, parked, startText(g.Start, g.System), shortSite(g.Created), by, labelsText(g.Labels))
 	}
 	tw.Flush()
 	return ew.Err
@@ -101,6 +101,9 @@ func writeHeader(w io.Writer, h *Header, groups int) {
 	fmt.Fprintf(w, ", read from the runtime's records in %v without stopping the world", h.Took.Round(time.Microsecond))
 	if h.System > 0 {
 		fmt.Fprintf(w, "; %d are the runtime's own", h.System)
+		if !h.SystemListed {
+			fmt.Fprint(w, " (listed with --system, ?system=1 or WithSystem)")
+		}
 	}
 	if h.Changing > 0 {
 		fmt.Fprintf(w, "; %d changed under every read", h.Changing)
@@ -118,6 +121,15 @@ func roundAge(d time.Duration) string {
 	default:
 		return d.Round(time.Microsecond).String()
 	}
+}
+
+// startText is the START column: the function, marked when the goroutine is
+// one of the runtime's own.
+func startText(s Site, system bool) string {
+	if system {
+		return s.Func + " (runtime's own)"
+	}
+	return s.Func
 }
 
 func shortSite(s Site) string {

@@ -15,28 +15,29 @@ import (
 
 // The park flags that only --profile census reads.
 var (
-	censusJSONFlag = &cli.BoolFlag{Name: "json", Usage: "with --profile census: the census as JSON instead of a table"}
-	censusEachFlag = &cli.BoolFlag{Name: "per-goroutine", Usage: "with --profile census: one row (JSON object, protobuf sample) per goroutine, with its id and creator's id, instead of one per group"}
+	censusJSONFlag   = &cli.BoolFlag{Name: "json", Usage: "with --profile census: the census as JSON instead of a table"}
+	censusEachFlag   = &cli.BoolFlag{Name: "per-goroutine", Usage: "with --profile census: one row (JSON object, protobuf sample) per goroutine, with its id and creator's id, instead of one per group"}
+	censusSystemFlag = &cli.BoolFlag{Name: "system", Usage: "with --profile census: the runtime's own goroutines too (GC workers, sweeper, ...), which debug=2 hides"}
 )
 
 // censusOptions is how park writes a census at each dump.
 type censusOptions struct {
-	json, each bool
-	parker     census.ParkTimes // for the real park times; set once parked
+	json, each, system bool
+	parker             census.ParkTimes // for the real park times; set once parked
 }
 
 // censusOptionsFrom validates the census flags of park. It also checks,
 // once, that the census can read this runtime: the check runs two GCs,
 // cheap now, before anything is parked.
 func censusOptionsFrom(c *cli.Context, o *parkOptions) error {
-	o.census = censusOptions{json: c.Bool("json"), each: c.Bool("per-goroutine")}
+	o.census = censusOptions{json: c.Bool("json"), each: c.Bool("per-goroutine"), system: c.Bool("system")}
 	if o.profile != "census" && o.http != "" {
 		// --http serves the census: check now, before anything is parked.
 		// A runtime it cannot read shows at /debug/census, not here.
 		census.Check()
 	}
 	if o.profile != "census" {
-		for _, f := range []string{"json", "per-goroutine"} {
+		for _, f := range []string{"json", "per-goroutine", "system"} {
 			if c.IsSet(f) {
 				return usagef("park: --%s is for --profile census; --profile %s writes the runtime's own formats (--debug 0, 1 or 2)", f, o.profile)
 			}
@@ -93,6 +94,9 @@ func writeCensusDump(stdout io.Writer, o *parkOptions, n int) (*written, error) 
 	var opts []census.Option
 	if o.census.parker != nil {
 		opts = append(opts, census.WithParkTimes(o.census.parker))
+	}
+	if o.census.system {
+		opts = append(opts, census.WithSystem())
 	}
 	start := time.Now()
 	h, groups, err := writeCensus(w, o, opts)

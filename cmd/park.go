@@ -50,7 +50,7 @@ func parkCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "serve-only", Usage: "with --http: serve until interrupted (or --duration), writing no dumps"},
 			&cli.StringFlag{Name: "trace", Usage: "record an execution trace of the whole run to `FILE` (read it with gsysint-demo trace FILE)"},
 			&cli.BoolFlag{Name: "summary", Usage: "after each dump, a table of goroutines by state and reason on stderr"},
-			censusJSONFlag, censusEachFlag,
+			censusJSONFlag, censusEachFlag, censusSystemFlag,
 		},
 		Action: func(c *cli.Context) error {
 			o, err := parkOptionsFrom(c, e)

@@ -145,6 +145,7 @@ func TestCensusBadInput(t *testing.T) {
 		{[]string{"--per-goroutine", "--profile", "goroutine"}, []string{"--per-goroutine", "--profile census"}},
 		{[]string{"--profile", "censuses"}, []string{`"censuses"`, "census"}},
 		{[]string{"--profile", "census", "--summary"}, []string{"--summary", "--profile census"}},
+		{[]string{"--system"}, []string{"--system", "--profile census"}},
 	} {
 		dir := t.TempDir()
 		r := gsys(t, append([]string{"park", "--dumps", "1", "--out", dir}, c.args...)...)
@@ -223,5 +224,25 @@ func TestCensusOutNeverReplaces(t *testing.T) {
 	}
 	if strings.Join(names, " ") != "census-0001.json census-0001.pb.gz census-0001.txt" {
 		t.Errorf("--out holds %v, want the three census files", names)
+	}
+}
+
+// --system lists the runtime's own goroutines too, marked; without it the
+// header counts them and says how to list them.
+func TestCensusSystem(t *testing.T) {
+	t.Parallel()
+	r := gsys(t, "park", "--profile", "census", "--dumps", "1")
+	wantExit(t, r, 0)
+	if strings.Contains(r.stdout, "(runtime's own)") || !regexp.MustCompile(`(?m)^census: .*; \d+ are the runtime's own \(listed with --system`).MatchString(r.stdout) {
+		t.Errorf("without --system: runtime goroutines listed, or not counted in the header:\n%v", r)
+	}
+	r = gsys(t, "park", "--profile", "census", "--dumps", "1", "--system")
+	wantExit(t, r, 0)
+	// 1  finalizer wait  ≤ 31.749ms  -  runtime.runFinalizers (runtime's own)  mfinal.go:172  -
+	if !regexp.MustCompile(`(?m)^\d+ +GC worker \(idle\) +.*runtime\.\S+ \(runtime's own\)`).MatchString(r.stdout) {
+		t.Errorf("--system lists no GC worker marked as the runtime's own:\n%v", r)
+	}
+	if strings.Contains(r.stdout, "listed with --system") {
+		t.Errorf("--system: the header still says how to list them:\n%v", r)
 	}
 }
