@@ -12,7 +12,8 @@ import (
 // runtime's own readers of other goroutines' labels (the goroutine and CPU
 // profiles) acquire it before they read a label set.
 //
-// runtime/proflabel.go: var labelSync uintptr. Not pushed.
+// runtime/proflabel.go: var labelSync uintptr. Not pushed: the build needs
+// -ldflags=-checklinkname=0. Checked on Go 1.26.8 and 1.27.3.
 //
 //go:linkname labelSync runtime.labelSync
 var labelSync uintptr
