@@ -100,6 +100,10 @@ type GRecord struct {
 // maxReads bounds the reads of one g that keeps changing under us.
 const maxReads = 4
 
+// duringRead, when a test sets it, runs between the two halves of every
+// read of a g: the moment another thread's change must be caught.
+var duringRead func(gp *G)
+
 // ReadAllG calls fn with a record of every goroutine in the runtime's
 // allgs that is not dead, without taking any lock and without stopping the
 // world: the runtime's own forEachGRace reads the list the same way. The
@@ -216,6 +220,9 @@ func (l *gLayout) read(gp *G, r *GRecord, t *texts) bool {
 		r.LockedToThread = atomic.LoadUintptr((*uintptr)(unsafe.Add(p, l.lockedm))) != 0
 		r.RunningCleanups = loadByte(p, l.runningCleanups) != 0
 		ls := atomic.LoadPointer((*unsafe.Pointer)(unsafe.Add(p, l.labels)))
+		if duringRead != nil {
+			duringRead(gp)
+		}
 
 		s2 := atomic.LoadUint32((*uint32)(unsafe.Add(p, l.status))) &^ statusScan
 		m2 := atomic.LoadUintptr((*uintptr)(unsafe.Add(p, l.m)))

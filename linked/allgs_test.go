@@ -13,7 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 	"unsafe"
 )
 
@@ -217,49 +216,71 @@ func dwarfOffsets(t *testing.T, bin string) map[string]uintptr {
 	}
 }
 
-// A g whose words change under every read is reported as changing, with
-// its status and id only, never as a record mixing two moments. The g here
-// is a fake: a zeroed buffer as large as a g (labels nil, reason 0) whose
-// goid another goroutine keeps incrementing.
-func TestReadMarksChanging(t *testing.T) {
-	if runtime.GOMAXPROCS(0) < 2 {
-		t.Skip("needs a second thread to change the g while it is read")
-	}
+// A change of the status, the goid, the M or the switch counter between
+// the two halves of a read is caught: the g is read again, and a g that
+// changes on every read is reported as changing, with its status and id
+// only, never as a record mixing two moments. The g here is a fake: a
+// zeroed buffer as large as a g (labels nil, reason 0), which the test
+// changes from inside the read (duringRead).
+func TestReadCatchesChanges(t *testing.T) {
 	var buf [64]uint64 // 512 bytes, 8-aligned
 	gp := (*G)(unsafe.Pointer(&buf[0]))
 	l := vettedLayout
-	atomic.StoreUint32((*uint32)(unsafe.Add(unsafe.Pointer(gp), l.status)), StatusWaiting)
-	goid := (*uint64)(unsafe.Add(unsafe.Pointer(gp), l.goid))
-	atomic.StoreUint64(goid, 1)
-	var stop atomic.Bool
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for !stop.Load() {
-			atomic.AddUint64(goid, 1)
-		}
-	}()
-	defer func() { stop.Store(true); <-done }()
+	word := func(off uintptr) *uint64 { return (*uint64)(unsafe.Add(unsafe.Pointer(gp), off&^7)) }
+	const waitsince = 12345
+	reset := func() {
+		buf = [64]uint64{}
+		atomic.StoreUint32((*uint32)(unsafe.Add(unsafe.Pointer(gp), l.status)), StatusWaiting)
+		atomic.StoreUint64(word(l.goid), 7)
+		atomic.StoreUint64(word(l.waitsince), waitsince)
+	}
 	var tx texts
 	tx.refresh()
-	var r GRecord
-	// Bounded by time, not reads: the writer needs a CPU of this shared
-	// machine at the same moment as the reader.
-	deadline := time.Now().Add(10 * time.Second)
-	for i := 1; time.Now().Before(deadline); i++ {
-		if !l.read(gp, &r, &tx) {
-			t.Fatal("the fake g read as dead")
-		}
-		if r.Changing {
-			if r.G != gp || r.Status != StatusWaiting || r.ID == 0 || r.Labels != nil || r.Text != "" || r.GoPC != 0 {
-				t.Fatalf("a changing record carries more than its status and id: %+v", r)
+	defer func() { duringRead = nil }()
+	for _, c := range []struct {
+		name   string
+		change func()
+	}{
+		{"status", func() { // waiting ↔ running, never dead
+			st := (*uint32)(unsafe.Add(unsafe.Pointer(gp), l.status))
+			atomic.StoreUint32(st, atomic.LoadUint32(st)^(StatusWaiting^StatusRunning))
+		}},
+		{"goid", func() { atomic.AddUint64(word(l.goid), 1) }},
+		{"m", func() { atomic.AddUint64(word(l.m), 8) }},
+		{"trackingSeq", func() { atomic.AddUint64(word(l.trackingSeq), 1<<(8*(l.trackingSeq&7))) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			// Changed once: the second read is whole, and has the new value.
+			reset()
+			reads := 0
+			duringRead = func(*G) {
+				if reads++; reads == 1 {
+					c.change()
+					atomic.StoreUint64(word(l.waitsince), 0) // the first read's field, never to be reported
+				}
 			}
-			t.Logf("changing after %d reads", i)
-			return
-		}
-		if i%1000 == 0 {
-			runtime.Gosched()
-		}
+			var r GRecord
+			if !l.read(gp, &r, &tx) || r.Changing || reads != 2 || r.WaitSince != 0 {
+				t.Errorf("changed once: %d reads, record %+v; want a second, whole read", reads, r)
+			}
+			// Changed on every read: reported as changing, status and id only.
+			reset()
+			reads = 0
+			duringRead = func(*G) { reads++; c.change() }
+			if !l.read(gp, &r, &tx) || !r.Changing || reads != maxReads {
+				t.Fatalf("changed on every read: %d reads, record %+v; want %d reads and a changing record", reads, r, maxReads)
+			}
+			if r.G != gp || r.ID == 0 || r.WaitSince != 0 || r.Labels != nil || r.Text != "" {
+				t.Errorf("a changing record carries more than its status and id: %+v", r)
+			}
+		})
 	}
-	t.Fatal("a g whose goid changed all the time never read as changing")
+	// Nothing changed: one read.
+	reset()
+	reads := 0
+	duringRead = func(*G) { reads++ }
+	var r GRecord
+	if !l.read(gp, &r, &tx) || r.Changing || reads != 1 || r.ID != 7 || r.WaitSince != waitsince || r.Status != StatusWaiting {
+		t.Errorf("unchanged: %d reads, record %+v", reads, r)
+	}
 }
