@@ -22,12 +22,15 @@ func reportCommand(e *env) *cli.Command {
 		Usage:     "summarise a goroutine dump: debug=2 text or crash output, debug=1 text, or the protobuf",
 		ArgsUsage: "[PATH | - | URL]",
 		Description: "Reads a file, stdin (- or no argument), or an http(s) URL such as\n" +
-			"http://127.0.0.1:6060/debug/pprof/goroutine?debug=2, detects the format from its bytes, and\n" +
-			"prints the goroutines by state and wait reason, the largest stack groups and the labels.",
+			"http://127.0.0.1:6060/debug/pprof/goroutine?debug=2, detects the format from its content, and\n" +
+			"prints the goroutines by state and wait reason, the largest groups by state and stack (with\n" +
+			"file:line) and the labels. It reads a dump as logs and pastes leave it (a prefix on every\n" +
+			"line, indentation, colour, gzip, a cut end) and says in one line what it undid or skipped.\n" +
+			"Colour on a terminal, unless NO_COLOR is set.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as JSON (schema: see package dump)"},
 			&cli.IntFlag{Name: "top", Value: 10, Usage: "stack groups shown, largest first; 0 for all"},
-			&cli.StringFlag{Name: "match", Usage: "keep goroutines whose wait reason or any function matches this regular expression"},
+			&cli.StringFlag{Name: "match", Usage: "keep goroutines whose wait reason, any function or any label (key=value) matches this regular expression"},
 			&cli.StringFlag{Name: "html", Usage: "write the summary as one self-contained HTML page to `FILE` (- for stdout); the 1000 largest groups unless --top is given", TakesFile: true},
 		},
 		Action: func(c *cli.Context) error {
@@ -78,7 +81,16 @@ func runReport(e *env, src string, opt dump.Options, asJSON bool, html string) e
 		enc.SetIndent("", "  ")
 		return enc.Encode(s)
 	}
+	if useColor(e.stdout) {
+		return s.WriteColorText(e.stdout)
+	}
 	return s.WriteText(e.stdout)
+}
+
+// useColor reports whether text for w may be coloured: w is a terminal,
+// TERM is not "dumb", and NO_COLOR is unset or empty (no-color.org).
+func useColor(w io.Writer) bool {
+	return os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" && isTerminal(w)
 }
 
 // openReportInput opens a file, stdin or a URL, and says what it opened.

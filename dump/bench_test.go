@@ -74,18 +74,25 @@ func BenchmarkSummarize100k(b *testing.B) {
 // BenchmarkReadSummary100k reads and summarises the dump of dump100k
 // without keeping its goroutines: streamed from a reader in one pass
 // (stream), and in memory in as many parts as there are CPUs (parts), as
-// report does with a file.
+// report does with a file; and the same dump as journalctl shows it
+// (journald: a prefix on every line, tabs as spaces), which is read in
+// one pass.
 func BenchmarkReadSummary100k(b *testing.B) {
 	input := dump100k(b)
+	journal := journald(input)
 	for _, c := range []struct {
-		name string
-		read func() (*Summary, error)
+		name  string
+		input []byte
+		read  func() (*Summary, error)
 	}{
-		{"stream", func() (*Summary, error) { return ReadSummary(bytes.NewReader(input), Options{Top: 10}) }},
-		{"parts", func() (*Summary, error) { return summarizeBytes(input, Options{Top: 10}, runtime.GOMAXPROCS(0)) }},
+		{"stream", input, func() (*Summary, error) { return ReadSummary(bytes.NewReader(input), Options{Top: 10}) }},
+		{"parts", input, func() (*Summary, error) { return summarizeBytes(input, Options{Top: 10}, runtime.GOMAXPROCS(0)) }},
+		{"journald", journal, func() (*Summary, error) {
+			return summarizeBytes(journal, Options{Top: 10}, runtime.GOMAXPROCS(0))
+		}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			b.SetBytes(int64(len(input)))
+			b.SetBytes(int64(len(c.input)))
 			b.ReportAllocs()
 			for b.Loop() {
 				s, err := c.read()

@@ -1,7 +1,6 @@
 package dump
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -321,7 +320,7 @@ func (c *countingWriter) countHeaders(p []byte) {
 func (c *countingWriter) goroutines() (int, error) {
 	switch c.debug {
 	case 0:
-		s, err := parseProto(bufio.NewReader(&c.proto))
+		s, err := Parse(&c.proto)
 		if err != nil {
 			return 0, err
 		}

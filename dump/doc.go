@@ -67,6 +67,8 @@
 //	  "profile": "goroutine" | "goroutineleak",        (debug1, proto)
 //	  "total": 28,
 //	  "preamble": "panic: boom 42",                    (crash output)
+//	  "context": ["exit status 2"],                    (lines after, no part of the dump)
+//	  "reading": {"dumps": 1, ...},                    (see Reading)
 //	  "goroutines": [{
 //	    "id": 18, "count": 1, "state": "chan receive", "minutes": 2,
 //	    "leaked": true, "durable": true, "scan": true, "locked_to_thread": true,
@@ -81,6 +83,30 @@
 //	  }]
 //	}
 //
+// # Text as users hold it
+//
+// The text reader finds a dump wherever it starts, and reads it as logs,
+// terminals and pastes leave it, recording in [Reading] what it undid,
+// skipped, found damaged or guessed:
+//
+//   - a prefix on every line (journalctl's "Mar 14 09:12:07 host
+//     svc[2231]: ", CI and kubectl timestamps) or an indentation (a Markdown
+//     code block, "> " in a mail): learned from the first header that has
+//     one, and removed, in its shape (digits and letters may change), from
+//     the lines around;
+//   - a first header glued to the output before it ("...dumping all
+//     stacksgoroutine 1 [running]:"), a UTF-8 byte order mark, ANSI colour,
+//     gzipped text, CRLF, trailing blanks, file lines indented by spaces;
+//   - a header that cannot be read: its block is counted, with state
+//     DamagedState; a dump cut short at the end: what was read, and Cut;
+//   - a debug=1 profile after a prompt or blank lines, and several appended
+//     to one input (added up, Dumps);
+//   - gccgo frames ("main.main" without arguments).
+//
+// Lines that are no part of a dump are context: the preamble (whose crash
+// line is the Summary's headline), and Snapshot.Context after it. A race
+// detector report without a dump is refused as what it is.
+//
 // # Summary JSON
 //
 // A [Summary] marshals with every list present (empty, not null) and in a
@@ -90,13 +116,21 @@
 //	  "format": "debug2", "profile": "", "headline": "fatal error: ...",
 //	  "total": 28,            goroutines in the snapshot
 //	  "matched": 28,          goroutines kept by Options.Match
-//	  "states": [             by count, then name; empty for debug1 and proto
+//	  "reading": {            how the input was read (see Reading)
+//	    "prefix": "Mar 14 09:12:07 host svc[2231]: ", "prefixed_lines": 212,
+//	    "glued": 1, "damaged": 0, "cut": "", "dumps": 1, "context_lines": 3, ...},
+//	  "context": {"before": ["panic: boom"], "after": ["exit status 2"]},
+//	  "states": [             by count, then name; for debug1 and proto from
+//	                          the "reason" label, with "from_label": true
 //	    {"state": "chan receive", "count": 10, "leaked": 2, "min_minutes": 0, "max_minutes": 3}],
-//	  "group_count": 19,      distinct stacks (by function names)
-//	  "groups": [             the Options.Top largest, by count, then functions
-//	    {"count": 3, "leaked": 0, "funcs": ["main.worker", "main.pool"],
+//	  "group_count": 19,      distinct (state, stack) pairs
+//	  "groups": [             the Options.Top largest, by count, then state and frames
+//	    {"count": 3, "leaked": 0, "state": "chan receive",
+//	     "funcs": ["main.worker", "main.pool"],
+//	     "frames": [{"func": "main.worker", "file": "/src/app/main.go", "line": 12}, ...],
 //	     "states": [{"name": "chan receive", "count": 3}],
-//	     "created_by": ["main.main"], "ids": [19, 20, 21]}],
+//	     "created_by": ["main.main"], "ids": [19, 20, 21],
+//	     "labels": [{"key": "job", "value": "w7", "count": 2}]}],
 //	  "labels": [             by key, then count, then value
 //	    {"key": "job", "value": "w7", "count": 2}]
 //	}

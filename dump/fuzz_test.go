@@ -5,12 +5,16 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
 
-// FuzzParse feeds the fixtures, and mutations of them, to Parse: it must
-// not panic, and what it accepts must be consistent and summarisable.
+// FuzzParse feeds the fixtures, each also in the shapes of shapes_test.go
+// (prefixed, indented, glued, coloured, gzipped, cut...), and mutations of
+// them, to Parse: it must not panic, and what it accepts must be consistent
+// and summarisable. The streaming reader, the parallel reader in parts
+// and the mapped-file reader must agree with it.
 func FuzzParse(f *testing.F) {
 	for _, dir := range fixtureDirs(f) {
 		files, _ := filepath.Glob(filepath.Join(dir, "*"))
@@ -23,6 +27,13 @@ func FuzzParse(f *testing.F) {
 				f.Fatal(err)
 			}
 			f.Add(b)
+			if strings.HasSuffix(name, ".gz") {
+				continue
+			}
+			for _, sh := range textShapes() {
+				f.Add(sh.f(b))
+			}
+			f.Add(b[:len(b)/2])
 		}
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
@@ -49,6 +60,9 @@ func FuzzParse(f *testing.F) {
 		default:
 			t.Fatalf("unknown format %q", s.Format)
 		}
+		if s.Reading.Dumps < 1 || s.Reading.Damaged < 0 || s.Reading.ContextLines < 0 {
+			t.Fatalf("reading %+v", s.Reading)
+		}
 		for _, g := range s.Goroutines {
 			if g.Count < 0 || g.Minutes < 0 || g.ElidedFrames < 0 {
 				t.Fatalf("negative field in %+v", g)
@@ -61,5 +75,38 @@ func FuzzParse(f *testing.F) {
 		if err := sum.WriteText(&bytes.Buffer{}); err != nil {
 			t.Fatal(err)
 		}
+		if err := sum.WriteColorText(&bytes.Buffer{}); err != nil {
+			t.Fatal(err)
+		}
+
+		// The other paths of ReadSummary read the same summary.
+		want := Summarize(s, Options{})
+		stream, err := ReadSummary(bytes.NewReader(in), Options{})
+		if err != nil || !reflect.DeepEqual(stream, want) {
+			t.Fatalf("streamed: %v\n got %s\nwant %s", err, brief(stream), brief(want))
+		}
+		parts, err := summarizeBytes(in, Options{}, 3)
+		if err != nil || !reflect.DeepEqual(parts, want) {
+			t.Fatalf("in 3 parts: %v\n got %s\nwant %s", err, brief(parts), brief(want))
+		}
+		path := filepath.Join(t.TempDir(), "dump")
+		if err := os.WriteFile(path, in, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		file, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer file.Close()
+		mapped, err := ReadSummary(file, Options{})
+		if err != nil || !reflect.DeepEqual(mapped, want) {
+			t.Fatalf("from a file: %v\n got %s\nwant %s", err, brief(mapped), brief(want))
+		}
 	})
+}
+
+// brief is the start of a summary's JSON, for a failure message.
+func brief(s *Summary) string {
+	b, _ := json.Marshal(s)
+	return string(clip(b, 600))
 }

@@ -3,6 +3,7 @@ package dump_test
 import (
 	"bytes"
 	"context"
+	"slices"
 	"testing"
 
 	"gsysint-demo/dump"
@@ -67,17 +68,47 @@ func TestParkedReasonsReadBack(t *testing.T) {
 		}
 	}
 
-	// debug=1 and the protobuf carry no state; the labels say it exactly.
+	// Groups separate the reasons: park's goroutines share one stack.
+	byReason := func(s *dump.Summary) map[string]int {
+		m := map[string]int{}
+		for _, g := range s.Groups {
+			if slices.Contains(g.Funcs, park.WaiterFunc) {
+				m[g.State] += g.Count
+				if len(g.States) != 1 || g.States[0].Name != g.State {
+					t.Errorf("group %+v: states %v, want its one state", g.Frames, g.States)
+				}
+			}
+		}
+		return m
+	}
+	for reason, n := range byReason(read(2)) {
+		if want[reason] != n {
+			t.Errorf("debug=2: a group of %d goroutines in state %q, parked %d", n, reason, want[reason])
+		}
+	}
+
+	// debug=1 and the protobuf carry no state; the labels say it exactly,
+	// and the summary takes the states from the reason label.
 	for _, debug := range []int{1, 0} {
+		s := read(debug)
 		labels := map[string]int{}
-		for _, row := range read(debug).Labels {
-			if row.Key == "reason" {
+		for _, row := range s.Labels {
+			if row.Key == dump.ReasonLabel {
 				labels[row.Value] = row.Count
 			}
 		}
+		states := map[string]int{}
+		for _, row := range s.States {
+			if !row.FromLabel {
+				t.Errorf("debug=%d: state row %+v not marked as coming from the label", debug, row)
+			}
+			states[row.State] = row.Count
+		}
+		byGroup := byReason(s)
 		for reason, n := range want {
-			if labels[reason] != n {
-				t.Errorf("debug=%d: %d goroutines labelled reason=%q, parked %d", debug, labels[reason], reason, n)
+			if labels[reason] != n || states[reason] != n || byGroup[reason] != n {
+				t.Errorf("debug=%d: %d goroutines labelled reason=%q, %d in its state row, %d in its groups; parked %d",
+					debug, labels[reason], reason, states[reason], byGroup[reason], n)
 			}
 		}
 	}

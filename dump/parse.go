@@ -3,6 +3,7 @@ package dump
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -23,11 +24,12 @@ var errNotDump = errors.New(`not a goroutine dump: want debug=2 text ("goroutine
 	`debug=1 text ("goroutine profile: total N") or a pprof protobuf`)
 
 // Parse reads a goroutine dump in any of the formats listed in the package
-// documentation, detected from its first bytes: a gzip header means a
-// protobuf; "goroutine profile: total N" (or "goroutineleak profile: ...")
-// means debug=1 text; other text is read as debug=2 text, which may start
-// with a panic or "fatal error:" preamble; other binary input is tried as
-// an uncompressed protobuf.
+// documentation, detected from its content: a gzip header means a
+// protobuf, or text if the decompressed bytes are text; text is read as
+// debug=2 text, which may start with a panic or "fatal error:" preamble or
+// any other context, unless a debug=1 title ("goroutine profile: total N")
+// comes before the first goroutine header; other binary input is tried as
+// an uncompressed protobuf. Text is read as users hold it: see [Reading].
 func Parse(r io.Reader) (*Snapshot, error) {
 	return parse(r, nil)
 }
@@ -38,30 +40,68 @@ func Parse(r io.Reader) (*Snapshot, error) {
 // and its Frames are reused for the next one once each returns.
 func parse(r io.Reader, each func(*Goroutine)) (*Snapshot, error) {
 	br := bufio.NewReaderSize(r, readBuffer)
+	head, err := peekHead(br)
+	if err != nil {
+		return nil, err
+	}
+	var in textInput
+	if isGzip(head) {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("reading gzipped input: %w", err)
+		}
+		defer zr.Close()
+		br = bufio.NewReaderSize(zr, readBuffer)
+		if head, err = peekHead(br); err != nil {
+			return nil, fmt.Errorf("reading gzipped input: %w", err)
+		}
+		if !isTextInput(head) {
+			if err := checkProtoHead(head); err != nil {
+				return nil, fmt.Errorf("%w: gzipped input that starts with %q is neither text nor a protobuf profile: %v", errNotDump, clip(head, 16), err)
+			}
+			return protoSnapshot(br, each)
+		}
+		in.reading.Gzip = true
+	}
+	if bytes.HasPrefix(head, utf8BOM) {
+		br.Discard(len(utf8BOM))
+		head = head[len(utf8BOM):]
+		in.reading.BOM = true
+	}
+	if isTextInput(head) {
+		in.ansi = bytes.IndexByte(head, 0x1b) >= 0
+		return parseDebug2(lineReader{br: br}, each, in)
+	}
+	if err := checkProtoHead(head); err != nil {
+		return nil, fmt.Errorf("%w: input that starts with %q is neither text nor a protobuf profile: %v", errNotDump, clip(head, 16), err)
+	}
+	s, err := protoSnapshot(br, each)
+	if err != nil {
+		return nil, fmt.Errorf("%w: input starts with %q, and as a protobuf: %v", errNotDump, clip(head, 32), err)
+	}
+	return s, nil
+}
+
+// peekHead returns the first sniffLen bytes of br (fewer if the input is
+// shorter), or an error for empty input.
+func peekHead(br *bufio.Reader) ([]byte, error) {
 	head, err := br.Peek(sniffLen)
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, fmt.Errorf("reading goroutine dump: %w", err)
 	}
-	var s *Snapshot
-	switch {
-	case len(head) == 0:
+	if len(head) == 0 {
 		return nil, fmt.Errorf("%w: the input is empty", errNotDump)
-	case len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b:
-		s, err = parseProto(br)
-	case isDebug1(head):
-		s, err = parseDebug1(br)
-	case isDebug2Text(head):
-		return parseDebug2(lineReader{br: br}, each)
-	default:
-		if s, err = parseProto(br); err != nil {
-			err = fmt.Errorf("%w: input starts with %q, and as a protobuf: %v", errNotDump, clip(head, 32), err)
-		}
 	}
+	return head, nil
+}
+
+// protoSnapshot reads a protobuf (uncompressed by now): a profile holds
+// one record per distinct stack, so reading it whole costs little.
+func protoSnapshot(r io.Reader, each func(*Goroutine)) (*Snapshot, error) {
+	s, err := parseProto(r)
 	if err != nil {
 		return nil, err
 	}
-	// debug=1 and protobuf profiles hold one record per distinct stack:
-	// reading them whole costs little.
 	if each != nil {
 		for _, g := range s.Goroutines {
 			each(g)
@@ -71,28 +111,22 @@ func parse(r io.Reader, each func(*Goroutine)) (*Snapshot, error) {
 	return s, nil
 }
 
+func isGzip(head []byte) bool { return len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b }
+
 // isDebug2Text reports whether the first bytes of an input, head, are read
-// as debug=2 text: text, and not the title of a debug=1 profile.
+// as text (debug=2, or debug=1 after some context) when in memory: text,
+// without a byte order mark to skip first.
 func isDebug2Text(head []byte) bool {
-	return len(head) > 0 && isText(head) && !isDebug1(head)
+	return len(head) > 0 && isTextInput(head) && !bytes.HasPrefix(head, utf8BOM)
 }
 
-// isDebug1 reports whether b starts with a debug=1 title, of any profile
-// (parseDebug1 refuses those other than goroutine and goroutineleak):
-//
-//	goroutine profile: total 12
-//	goroutineleak profile: total 3
-func isDebug1(b []byte) bool {
-	line, _, _ := bytes.Cut(b, []byte("\n"))
-	return bytes.Contains(line, []byte(" profile: total "))
-}
-
-// isText reports whether b has no control bytes other than tab, newline
-// and carriage return (a protobuf almost always has: field tags and
-// lengths are small varints).
-func isText(b []byte) bool {
+// isTextInput reports whether b has no control bytes other than tab,
+// newline, carriage return and escape (which starts the ANSI sequences of
+// colour): a protobuf almost always has some, as field tags and lengths
+// are small varints. The last bytes of b may be a UTF-8 sequence cut short.
+func isTextInput(b []byte) bool {
 	for _, c := range b {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != 0x1b || c == 0x7f {
 			return false
 		}
 	}
@@ -116,6 +150,9 @@ type lineReader struct {
 	mem  []byte // the rest of the input, when br is nil
 	long []byte // a line longer than the bufio buffer
 	n    int    // number of the last line returned, from 1
+	// unterminated: the last line returned ended the input without a
+	// newline (the runtime ends every line with one: a cut).
+	unterminated bool
 }
 
 // next returns the next line, or io.EOF after the last.
@@ -128,7 +165,7 @@ func (lr *lineReader) next() ([]byte, error) {
 		if i := bytes.IndexByte(line, '\n'); i >= 0 {
 			line, lr.mem = line[:i], line[i+1:]
 		} else {
-			lr.mem = nil
+			lr.mem, lr.unterminated = nil, true
 		}
 		if len(line) > maxLine {
 			return nil, fmt.Errorf("line %d is longer than %d bytes", lr.n+1, maxLine)
@@ -154,6 +191,7 @@ func (lr *lineReader) next() ([]byte, error) {
 	if len(line) == 0 && err == io.EOF {
 		return nil, io.EOF
 	}
+	lr.unterminated = err == io.EOF
 	lr.n++
 	line = bytes.TrimSuffix(line, []byte("\n"))
 	line = bytes.TrimSuffix(line, []byte("\r"))

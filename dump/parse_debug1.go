@@ -1,7 +1,6 @@
 package dump
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -29,91 +28,144 @@ func parseDebug1Title(line []byte) (profile string, total int, err error) {
 	return string(name), int(t), nil
 }
 
-// parseDebug1 reads the legacy text of pprof's WriteTo(w, 1) for count
-// profiles: a title, then records separated by blank lines, each a count
-// and PCs, optional labels, and one line per frame (padded by tabwriter,
-// so fields may be separated by several tabs):
+// debug1 reads the legacy text of pprof's WriteTo(w, 1) for count
+// profiles, whose title is line[i:] (p has read the context before it): a
+// title, then records separated by blank lines, each a count and PCs,
+// optional labels, and one line per frame (padded by tabwriter, so fields
+// may be separated by several tabs):
 //
 //	goroutine profile: total 12
 //	3 @ 0x43e0ae 0x40734c 0x4a0a45 0x4759e1
 //	# labels: {"job":"w7", "path":"a b"}
 //	#	0x4a0a44	main.blockChanRecv+0x24	/tmp/x/main.go:40
 //	#	0x4759e0	runtime.goexit+0x0		/usr/local/go/src/runtime/asm_amd64.s:1700
-func parseDebug1(br *bufio.Reader) (*Snapshot, error) {
-	lr := lineReader{br: br}
-	title, err := lr.next()
-	if err != nil {
-		return nil, fmt.Errorf("reading debug=1 title: %w", err)
+//
+// Profiles appended to one input (a program that writes one every few
+// seconds to the same file) are read one after the other, and their records
+// added up; the text before the first title and lines that are no part of
+// a profile are context. A record or frame line that cannot be read is
+// counted as damaged, a last profile whose records fall short of its total
+// as cut.
+func (p *debug2Parser) debug1(line []byte, i int) (*Snapshot, error) {
+	if i > 0 && !p.clean.learn(line[:i]) {
+		p.gluedContext(line[:i])
 	}
-	profile, total, err := parseDebug1Title(title)
+	p.flush() // the preamble
+	profile, total, err := parseDebug1Title(bytes.TrimRight(line[i:], " \t"))
 	if err != nil {
 		return nil, err
 	}
-	s := &Snapshot{Format: FormatDebug1, Profile: profile, Total: total}
-	strs := make(interner)
-	var arena frameArena
+	s := &p.snap
+	s.Format, s.Profile, s.Reading.Dumps = FormatDebug1, profile, 1
+	strs := p.strs
 	var cur *Goroutine
 	var frames []Frame
 	end := func() {
 		if cur != nil {
-			cur.Frames = arena.copy(frames)
+			cur.Frames = p.arena.copy(frames)
 			frames, cur = frames[:0], nil
 		}
 	}
-	sum := 0
+	sum := 0 // of the current profile's records
+	// damagedLast: the last line read was damaged; at the end of the
+	// input, a line cut short.
+	damagedLast := false
+	damaged := func() {
+		s.Reading.Damaged++
+		damagedLast = true
+	}
+	// endProfile checks a profile's records against its title; last says
+	// whether it ends the input.
+	endProfile := func(last bool) {
+		switch {
+		case sum == total:
+		case sum < total && last:
+			s.Reading.Cut = fmt.Sprintf("the last debug=1 profile's records add up to %d goroutines of its total %d", sum, total)
+		default:
+			s.Reading.Damaged++
+		}
+	}
 	for {
-		line, err := lr.next()
+		line, err := p.lr.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return nil, err
 		}
-		bad := func(want string) error {
-			return fmt.Errorf("line %d: bad debug=1 line %q: want %s", lr.n, clip(line, 120), want)
+		if p.clean.active() {
+			line = p.clean.clean(line)
+			if p.clean.glued != nil {
+				p.context(p.clean.glued)
+				p.clean.glued = nil
+			}
 		}
+		damagedLast = false
 		switch {
 		case len(line) == 0:
 			end()
 		case line[0] == '#':
 			if cur == nil {
-				return nil, bad("a record (\"N @ 0x...\") before it")
+				p.context(line)
+				continue
 			}
 			if l, ok := bytes.CutPrefix(line, []byte("# labels: ")); ok {
 				// # labels: {"job":"w7", "path":"a b"}
-				labels, ok := debug1Labels(l, strs)
-				if !ok {
-					return nil, bad(`labels as {"key":"value", ...}`)
+				if labels, ok := debug1Labels(l, strs); ok {
+					cur.Labels = labels
+				} else {
+					damaged()
 				}
-				cur.Labels = labels
 				continue
 			}
 			// #	0x4a0a44	main.blockChanRecv+0x24	/tmp/x/main.go:40
 			// #	0x4a0a44   (no symbol)
 			f, ok := debug1Frame(line[1:], strs)
 			if !ok {
-				return nil, bad(`"#\t0xPC\tfunc+0xOFF\tfile:line"`)
+				damaged()
+				continue
 			}
 			if f.Func != "" {
 				frames = append(frames, f)
 			}
 		default:
+			if debug1TitleAt(line) == 0 {
+				// goroutine profile: total 2   (the next profile)
+				end()
+				endProfile(false)
+				name, t, err := parseDebug1Title(bytes.TrimRight(line, " \t"))
+				if err != nil || name != profile {
+					p.context(line)
+					continue
+				}
+				total, sum = t, 0
+				s.Reading.Dumps++
+				continue
+			}
 			// 3 @ 0x43e0ae 0x40734c 0x4a0a45 0x4759e1
 			end()
-			n, pcs, ok := bytes.Cut(line, []byte(" @"))
+			n, _, ok := bytes.Cut(line, []byte(" @"))
 			count, ok2 := atoi(n)
 			if !ok || !ok2 || count > 1<<31 {
-				return nil, bad(`"N @ 0x... 0x..."`)
+				p.context(line)
+				continue
 			}
-			_ = pcs
 			cur = &Goroutine{Count: int(count), Leaked: profile == "goroutineleak"}
 			s.Goroutines = append(s.Goroutines, cur)
 			sum += int(count)
+			s.Total += int(count)
 		}
 	}
 	end()
-	if sum != total {
-		return nil, fmt.Errorf("debug=1 records add up to %d goroutines, the title says total %d", sum, total)
+	endProfile(true)
+	if damagedLast && s.Reading.Cut == "" {
+		s.Reading.Cut = "the input ends in a damaged line of the last debug=1 record"
+	}
+	if p.each != nil {
+		for _, g := range s.Goroutines {
+			p.each(g)
+		}
+		s.Goroutines = nil
 	}
 	return s, nil
 }
@@ -123,6 +175,31 @@ func parseDebug1(br *bufio.Reader) (*Snapshot, error) {
 func debug1Frame(b []byte, strs interner) (Frame, bool) {
 	var fields [3][]byte
 	n := 0
+	if bytes.IndexByte(b, '\t') < 0 {
+		// Tabs shown as spaces (a log viewer, a paste): the PC and the
+		// function are one word each, the file (which may hold spaces)
+		// the rest.
+		for n < 2 {
+			b = bytes.TrimLeft(b, " ")
+			i := bytes.IndexByte(b, ' ')
+			if i < 0 {
+				i = len(b)
+			}
+			if i > 0 {
+				fields[n] = b[:i]
+				n++
+			}
+			b = b[i:]
+			if len(b) == 0 {
+				break
+			}
+		}
+		if b = bytes.TrimSpace(b); len(b) > 0 {
+			fields[n] = b
+			n++
+		}
+		return debug1Fields(fields[:n], strs)
+	}
 	for _, f := range bytes.Split(b, []byte("\t")) {
 		if len(f) == 0 {
 			continue
@@ -133,6 +210,13 @@ func debug1Frame(b []byte, strs interner) (Frame, bool) {
 		fields[n] = f
 		n++
 	}
+	return debug1Fields(fields[:n], strs)
+}
+
+// debug1Fields reads a frame line's fields: PC, and func+offset and
+// file:line when there is symbol information.
+func debug1Fields(fields [][]byte, strs interner) (Frame, bool) {
+	n := len(fields)
 	if n == 0 {
 		return Frame{}, false
 	}

@@ -2,8 +2,10 @@ package dump
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
+	"strings"
 )
 
 const (
@@ -15,13 +17,18 @@ const (
 
 // debug2Parser reads the text of runtime.Stack(buf, true), a debug=2
 // profile or a crash, line by line. It keeps one goroutine under
-// construction and appends it to the result when its block ends.
+// construction and appends it to the result when its block ends. It reads
+// the text as users hold it, too: after a log prefix or an indentation on
+// every line, with colour, glued to other output, damaged or cut (see
+// Reading); and it hands a debug=1 profile found after some context to
+// debug1.
 type debug2Parser struct {
 	lr      lineReader
 	strs    interner
 	arena   frameArena
 	snap    Snapshot
 	started bool // seen the first goroutine header
+	clean   lineCleaner
 
 	preamble []byte
 
@@ -39,6 +46,11 @@ type debug2Parser struct {
 	anc    *Ancestor  // the ancestor block being read, if any
 	// fileFor says which frame the next "\tfile:line" line belongs to.
 	fileFor fileTarget
+	// fileCut: the last "\tfile:line" line had no line number.
+	fileCut bool
+	// unknown: the last line, in a goroutine block, was none of the
+	// runtime's (kept as context).
+	unknown bool
 	// prevFile is the file of the frame at the same depth in the previous
 	// goroutine, when the function is the same (see call).
 	prevFile string
@@ -57,13 +69,23 @@ const (
 	fileAncestorCreatedBy
 )
 
-func parseDebug2(lr lineReader, each func(*Goroutine)) (*Snapshot, error) {
+// textInput is what Parse found out about text input before reading its
+// lines.
+type textInput struct {
+	reading Reading // Gzip, BOM
+	ansi    bool    // ANSI escape sequences in the first bytes
+}
+
+func parseDebug2(lr lineReader, each func(*Goroutine), in textInput) (*Snapshot, error) {
 	p := &debug2Parser{
 		lr:   lr,
 		strs: make(interner),
-		snap: Snapshot{Format: FormatDebug2},
+		snap: Snapshot{Format: FormatDebug2, Reading: in.reading},
 		each: each,
 	}
+	p.snap.Reading.Dumps = 1
+	p.clean = lineCleaner{rd: &p.snap.Reading, ansi: in.ansi}
+	var otherTitle error
 	for {
 		line, err := p.lr.next()
 		if err == io.EOF {
@@ -72,12 +94,36 @@ func parseDebug2(lr lineReader, each func(*Goroutine)) (*Snapshot, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := p.line(line); err != nil {
-			return nil, fmt.Errorf("line %d: %w", p.lr.n, err)
+		if p.clean.active() {
+			line = p.clean.clean(line)
+			if p.clean.glued != nil {
+				p.gluedContext(p.clean.glued)
+				p.clean.glued = nil
+			}
 		}
+		p.unknown = false
+		if !p.started {
+			if i := debug1TitleAt(line); i >= 0 {
+				// Another profile's title ("threadcreate profile: total
+				// 9") is context, and the refusal if no dump follows.
+				if _, _, err := parseDebug1Title(bytes.TrimRight(line[i:], " \t")); err != nil {
+					otherTitle = cmp.Or(otherTitle, err)
+				} else {
+					return p.debug1(line, i)
+				}
+			}
+		}
+		p.line(line)
 	}
-	p.flush()
+	p.end()
+	if !p.started && otherTitle != nil {
+		return nil, otherTitle
+	}
 	if !p.started {
+		if n := p.snap.Reading.RaceReports; n > 0 {
+			return nil, fmt.Errorf("%w: a race detector report (%d %q), which names goroutines but holds no goroutine dump",
+				errNotDump, n, raceWarning)
+		}
 		return nil, fmt.Errorf("%w: no goroutine header in %d lines of text starting %q",
 			errNotDump, p.lr.n, clip([]byte(p.snap.Preamble), 40))
 	}
@@ -95,23 +141,16 @@ var (
 )
 
 // line handles one line of input.
-func (p *debug2Parser) line(line []byte) error {
+func (p *debug2Parser) line(line []byte) {
 	// goroutine 1 [running]:
 	if bytes.HasPrefix(line, prefixGoroutine) && len(line) > len(prefixGoroutine) &&
-		isDigit(line[len(prefixGoroutine)]) {
-		p.flush()
-		p.started, p.in = true, true
-		p.begin()
-		return p.header(line)
+		isDigit(line[len(prefixGoroutine)]) && headerLike(line) {
+		p.block(line)
+		return
 	}
 	if !p.in {
-		if !p.started && len(p.preamble)+len(line) < maxPreamble {
-			p.preamble = append(p.preamble, line...)
-			p.preamble = append(p.preamble, '\n')
-		}
-		// Lines between goroutines after the first ("exit status 2",
-		// register dumps after a crash) are not part of the dump.
-		return nil
+		p.outside(line)
+		return
 	}
 	switch {
 	case len(line) == 0:
@@ -127,7 +166,8 @@ func (p *debug2Parser) line(line []byte) error {
 		// [originating from goroutine 1]:
 		id, ok := atoi(line[len(prefixOrigin) : len(line)-len(suffixOrigin)])
 		if !ok {
-			return fmt.Errorf("bad ancestor line %q: want \"[originating from goroutine N]:\"", clip(line, 80))
+			p.context(line)
+			return
 		}
 		p.cur.Ancestors = append(p.cur.Ancestors, Ancestor{ID: id})
 		p.anc = &p.cur.Ancestors[len(p.cur.Ancestors)-1]
@@ -141,20 +181,187 @@ func (p *debug2Parser) line(line []byte) error {
 		// ...12 frames elided...   (between the innermost and outermost frames)
 		n, ok := atoi(line[3 : len(line)-len(framesElided)])
 		if !ok {
-			return fmt.Errorf("bad elision line %q: want \"...N frames elided...\"", clip(line, 80))
+			p.context(line)
+			return
 		}
 		p.cur.ElidedFrames += int(n)
 	case line[len(line)-1] == ')' && bytes.IndexByte(line, '(') > 0:
 		p.call(line)
 	default:
-		// "goroutine running on other thread; stack unavailable" and
-		// the like: keep the first such line when there is no stack.
-		if len(p.frames) == 0 && p.cur.Note == "" && p.anc == nil {
-			p.cur.Note = string(line)
-		}
-		p.fileFor = fileNone
+		p.other(line)
 	}
-	return nil
+}
+
+// block starts a goroutine block at its header line. A header that cannot
+// be read (cut, garbled) still starts a block, counted as damaged: its
+// frames are real.
+func (p *debug2Parser) block(line []byte) {
+	p.flush()
+	// Context between goroutines (a crash line, a log, a prompt) ends
+	// one dump; the header after it starts the next.
+	if p.snap.contextAtEnd {
+		p.snap.Reading.Dumps++
+		p.snap.contextAtEnd = false
+	}
+	p.started, p.in = true, true
+	p.begin()
+	// A trailing blank (pasted, or a cut "...]: ") is no part of it.
+	for len(line) > 0 && isBlank(line[len(line)-1]) {
+		line = line[:len(line)-1]
+	}
+	if err := p.header(line); err != nil {
+		id, _ := atoi(line[len(prefixGoroutine) : len(prefixGoroutine)+bytes.IndexByte(line[len(prefixGoroutine):], ' ')])
+		*p.cur = Goroutine{ID: id, Count: 1, State: DamagedState}
+		p.snap.Reading.Damaged++
+	}
+}
+
+// outside handles a line that is not in a goroutine block: before the
+// first (the preamble: a crash's first lines, a log) or after one (exit
+// status, the next command's output). A goroutine header may be glued to
+// its end, or follow a prefix that the lines around share.
+func (p *debug2Parser) outside(line []byte) {
+	if i := headerAt(line); i > 0 {
+		if p.clean.prefix != nil {
+			p.snap.Reading.Glued++
+			p.gluedContext(line[:i])
+		} else if !p.clean.learn(line[:i]) {
+			p.gluedContext(line[:i])
+		}
+		p.block(line[i:])
+		return
+	}
+	if bytes.HasPrefix(line, raceWarning) {
+		p.snap.Reading.RaceReports++
+	}
+	if !p.started {
+		if len(p.preamble)+len(line) < maxPreamble {
+			p.preamble = append(p.preamble, line...)
+			p.preamble = append(p.preamble, '\n')
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			p.snap.Reading.ContextLines++
+		}
+		return
+	}
+	p.context(line)
+}
+
+// other handles a line in a goroutine block that is none of the runtime's
+// usual lines: a line changed on its way to the user, a gccgo frame, a
+// note in place of a stack, or the first line after the dump.
+func (p *debug2Parser) other(line []byte) {
+	// A trailing blank, or a blank line of blanks.
+	if t := bytes.TrimRight(line, " \t"); len(t) < len(line) {
+		p.line(t)
+		return
+	}
+	// Frames' file lines indented by spaces instead of a tab (a log, a
+	// paste), or a note indented by a tab.
+	if isBlank(line[0]) {
+		t := bytes.TrimLeft(line, " \t")
+		if t[len(t)-1] == ')' && bytes.IndexByte(t, '(') > 0 {
+			p.call(t)
+		} else {
+			p.fileLine(t)
+		}
+		return
+	}
+	// A header glued to the end of this line.
+	if i := headerAt(line); i > 0 {
+		p.snap.Reading.Glued++
+		p.gluedContext(line[:i])
+		p.block(line[i:])
+		return
+	}
+	// gccgo prints a frame's function without its arguments:
+	//
+	//	main.main
+	//		/root/go/src/demo/main.go:125
+	if bytes.IndexByte(line, '.') > 0 && !bytes.ContainsAny(line, " \t") {
+		p.callName(line)
+		return
+	}
+	// "goroutine running on other thread; stack unavailable" and the
+	// like: keep the first such line when there is no stack.
+	if len(p.frames) == 0 && p.cur.Note == "" && p.anc == nil {
+		p.cur.Note = string(line)
+		p.fileFor = fileNone
+		return
+	}
+	p.context(line)
+}
+
+// context keeps a line of input that is no part of the dump.
+func (p *debug2Parser) context(line []byte) {
+	if len(bytes.TrimSpace(line)) == 0 {
+		return
+	}
+	p.snap.Reading.ContextLines++
+	if len(p.snap.Context) < maxContext {
+		p.snap.Context = append(p.snap.Context, string(line))
+	}
+	p.unknown = p.in
+	p.snap.contextAtEnd = p.started
+	p.fileFor = fileNone
+}
+
+// gluedContext keeps the text found before a goroutine header on its line.
+func (p *debug2Parser) gluedContext(text []byte) {
+	switch {
+	case !p.started:
+		// Before the first header: the preamble's last line.
+		p.outside(text)
+	case p.snap.Total == 0 && p.in:
+		// Found glued only on the line after the first header.
+		if len(bytes.TrimSpace(text)) > 0 {
+			p.snap.Reading.ContextLines++
+		}
+		if p.snap.Preamble != "" {
+			p.snap.Preamble += "\n"
+		}
+		p.snap.Preamble += string(text)
+	default:
+		p.context(text)
+	}
+}
+
+// end ends the input: the goroutine under construction, and the preamble
+// without the prefix learned after it was read. An input that ends inside
+// a goroutine's stack was cut.
+func (p *debug2Parser) end() {
+	if p.clean.pending {
+		// The header was the last line: nothing says its text is a prefix.
+		p.clean.unlearn()
+		p.gluedContext(p.clean.glued)
+		p.clean.glued = nil
+	}
+	if p.in {
+		switch {
+		case p.cur.State == DamagedState && len(p.frames) == 0:
+			p.snap.Reading.Cut = fmt.Sprintf("the input ends in goroutine %d's header", p.cur.ID)
+		case p.fileFor == fileFrame || p.fileFor == fileAncestorFrame:
+			p.snap.Reading.Cut = fmt.Sprintf("the input ends in goroutine %d's stack, at a function line without its file:line", p.cur.ID)
+		case p.fileFor == fileCreatedBy || p.fileFor == fileAncestorCreatedBy:
+			p.snap.Reading.Cut = fmt.Sprintf("the input ends in goroutine %d's stack, at \"created by\" without its file:line", p.cur.ID)
+		case p.fileCut:
+			p.snap.Reading.Cut = fmt.Sprintf("the input ends in goroutine %d's stack, in a file:line", p.cur.ID)
+		case p.unknown && p.lr.unterminated:
+			p.snap.Reading.Cut = fmt.Sprintf("the input ends in goroutine %d's stack, in a line cut short", p.cur.ID)
+		}
+	}
+	p.flush()
+	if p.clean.prefix != nil && !p.clean.pending && p.snap.Preamble != "" {
+		var b strings.Builder
+		for line := range strings.Lines(p.snap.Preamble) {
+			if n, ok := matchPrefix([]byte(line), p.clean.prefix); ok {
+				line = line[n:]
+				p.snap.Reading.PrefixedLines++
+			}
+			b.WriteString(line)
+		}
+		p.snap.Preamble = b.String()
+	}
 }
 
 // call handles a frame's function line:
@@ -167,7 +374,11 @@ func (p *debug2Parser) line(line []byte) error {
 func (p *debug2Parser) call(line []byte) {
 	// line() saw a '(' in line; a mapped file rewritten meanwhile may
 	// have lost it.
-	name := line[:max(0, bytes.LastIndexByte(line, '('))]
+	p.callName(line[:max(0, bytes.LastIndexByte(line, '('))])
+}
+
+// callName handles a frame's function name.
+func (p *debug2Parser) callName(name []byte) {
 	if p.anc != nil {
 		p.anc.Frames = append(p.anc.Frames, Frame{Func: p.strs.get(name)})
 		p.fileFor = fileAncestorFrame
@@ -192,6 +403,9 @@ func (p *debug2Parser) call(line []byte) {
 //	created by main.main in goroutine 1
 //	created by main.spawn            (ancestors, and goroutines started by the runtime)
 func (p *debug2Parser) createdBy(rest []byte) {
+	for len(rest) > 0 && isBlank(rest[len(rest)-1]) {
+		rest = rest[:len(rest)-1]
+	}
 	fn := rest
 	var parent int64
 	// The id is the last word; checking what precedes it is much cheaper
@@ -218,6 +432,7 @@ func (p *debug2Parser) createdBy(rest []byte) {
 //	/usr/local/go/src/runtime/proc.go:435 +0x1d fp=0xc000047f38 sp=0xc000047f18 pc=0x4751d4
 func (p *debug2Parser) fileLine(b []byte) {
 	var line int
+	found := false
 	// The line number follows the last colon, and only " +0x1d" and the
 	// like follow it.
 	if i := bytes.LastIndexByte(b, ':'); i >= 0 {
@@ -226,10 +441,11 @@ func (p *debug2Parser) fileLine(b []byte) {
 			j++
 		}
 		if n, ok := atoi(b[i+1 : j]); ok && (j == len(b) || b[j] == ' ') {
-			b, line = b[:i], int(n)
+			b, line, found = b[:i], int(n), true
 		}
 	}
-	if line == 0 {
+	p.fileCut = !found
+	if !found {
 		if i := bytes.Index(b, []byte(" +0x")); i >= 0 {
 			b = b[:i]
 		} else if i := bytes.Index(b, []byte(" fp=")); i >= 0 {
@@ -247,6 +463,14 @@ func (p *debug2Parser) fileLine(b []byte) {
 		f.File, f.Line = p.strs.get(b), line
 	case fileAncestorCreatedBy:
 		p.anc.CreatedByFile, p.anc.CreatedByLine = p.strs.get(b), line
+	default:
+		// No frame waits for it: a note indented by a tab, as gccgo
+		// prints "\tgoroutine in C code; stack unavailable".
+		if len(p.frames) == 0 && p.cur.Note == "" && p.anc == nil {
+			p.cur.Note = string(b)
+		} else {
+			p.context(b)
+		}
 	}
 	p.fileFor = fileNone
 }

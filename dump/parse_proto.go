@@ -1,8 +1,7 @@
 package dump
 
 import (
-	"bufio"
-	"compress/gzip"
+	"encoding/binary"
 	"fmt"
 	"io"
 
@@ -12,19 +11,10 @@ import (
 // maxProto bounds the (decompressed) size of a protobuf profile.
 const maxProto = 1 << 30
 
-// parseProto reads a pprof protobuf, gzipped or not, of sample type
+// parseProto reads an uncompressed pprof protobuf of sample type
 // goroutine/count or goroutineleak/count (pprof.Lookup(...).WriteTo(w, 0)).
 // Each sample becomes a Goroutine with Count set to its value.
-func parseProto(br *bufio.Reader) (*Snapshot, error) {
-	var r io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("reading gzipped protobuf: %w", err)
-		}
-		defer zr.Close()
-		r = zr
-	}
+func parseProto(r io.Reader) (*Snapshot, error) {
 	// profile.Parse would also accept legacy text formats; read the bytes
 	// ourselves and insist on a protobuf.
 	data, err := io.ReadAll(io.LimitReader(r, maxProto+1))
@@ -47,8 +37,19 @@ func parseProto(br *bufio.Reader) (*Snapshot, error) {
 		return nil, fmt.Errorf("protobuf of sample types %q: want goroutine/count or goroutineleak/count", types)
 	}
 	name := p.SampleType[0].Type
-	s := &Snapshot{Format: FormatProto, Profile: name, Goroutines: make([]*Goroutine, 0, len(p.Sample))}
+	s := &Snapshot{Format: FormatProto, Profile: name, Reading: Reading{Dumps: 1},
+		Goroutines: make([]*Goroutine, 0, len(p.Sample))}
 	for i, smp := range p.Sample {
+		// google/pprof's parser leaves a nil where a sample names a
+		// location the profile does not define: validate, do not trust.
+		if smp == nil {
+			return nil, fmt.Errorf("sample %d is missing", i)
+		}
+		for j, loc := range smp.Location {
+			if loc == nil {
+				return nil, fmt.Errorf("sample %d names location %d, which the profile does not define: want a location id from its table", i, j)
+			}
+		}
 		if len(smp.Value) != 1 || smp.Value[0] < 0 || smp.Value[0] > 1<<31 {
 			return nil, fmt.Errorf("sample %d has values %v: want one count", i, smp.Value)
 		}
@@ -75,4 +76,43 @@ func parseProto(br *bufio.Reader) (*Snapshot, error) {
 		s.Goroutines = append(s.Goroutines, g)
 	}
 	return s, nil
+}
+
+// checkProtoHead reads the fields at the start of binary input, head, as a
+// pprof profile's (profile.proto: fields 1 to 15, each a varint or a
+// length-delimited value), so that input that is neither text nor a
+// profile (/dev/urandom, zeros, an image) is refused from its first bytes
+// rather than read whole. The first two fields must end inside head (a
+// profile starts with its small sample types and samples); a later one
+// that runs past it ends the check.
+func checkProtoHead(head []byte) error {
+	fields := 0
+	past := func(i int) error {
+		if fields >= 2 {
+			return nil
+		}
+		return fmt.Errorf("its field %d, at byte %d, runs past the first %d bytes", fields+1, i, len(head))
+	}
+	for i := 0; i < len(head); fields++ {
+		tag, n := binary.Uvarint(head[i:])
+		if n <= 0 {
+			return past(i)
+		}
+		field, wire := tag>>3, tag&7
+		if field < 1 || field > 15 || (wire != 0 && wire != 2) {
+			return fmt.Errorf("byte %d (%#02x) starts no field of a profile (want fields 1 to 15, varint or length-delimited)", i, head[i])
+		}
+		v, m := binary.Uvarint(head[i+n:])
+		if m <= 0 {
+			return past(i)
+		}
+		if wire == 2 && v > uint64(len(head)-i-n-m) {
+			return past(i)
+		}
+		i += n + m
+		if wire == 2 {
+			i += int(v)
+		}
+	}
+	return nil
 }

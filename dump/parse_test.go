@@ -3,6 +3,7 @@ package dump
 import (
 	"bytes"
 	"compress/gzip"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"runtime/pprof"
 	"strings"
 	"testing"
+
+	"github.com/google/pprof/profile"
 )
 
 // TestHeader checks header forms one line at a time. Every line is runtime
@@ -82,7 +85,7 @@ func TestParseNotDump(t *testing.T) {
 	pprof.Lookup("heap").WriteTo(&heapText, 1)
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte("goroutine 1 [running]:\n")) // text, not a protobuf
+	zw.Write(heapText.Bytes()) // text, but no goroutine dump
 	zw.Close()
 	for _, c := range []struct {
 		name, input, want string
@@ -92,11 +95,10 @@ func TestParseNotDump(t *testing.T) {
 		{"heap protobuf", heap.String(), "want goroutine/count"},
 		{"threadcreate debug=1", threads.String(), `debug=1 profile "threadcreate": want goroutine or goroutineleak`},
 		{"heap debug=1", heapText.String(), "not a goroutine dump"},
-		{"gzipped text", gz.String(), "parsing protobuf"},
+		{"gzipped heap debug=1", gz.String(), "not a goroutine dump: want debug=2 text"},
 		{"binary", "\x00\x01\x02", "not a goroutine dump"},
-		{"bad header", "goroutine 1 [running:\n", `line 1: bad goroutine header "goroutine 1 [running:"`},
-		{"bad debug1 total", "goroutine profile: total 3\n1 @ 0x1\n", "add up to 1 goroutines, the title says total 3"},
-		{"bad debug1 line", "goroutine profile: total 1\nxx\n", `line 2: bad debug=1 line "xx"`},
+		{"log line", "goroutine 12 exited\n", "no goroutine header in 1 lines"},
+		{"prose", "see `goroutine 1 [running]` in the log\n", "no goroutine header"},
 	} {
 		_, err := Parse(strings.NewReader(c.input))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -180,5 +182,66 @@ func TestParseGoroutinesAlone(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestParseProtoUndefinedLocation reads a protobuf whose sample names a
+// location the profile does not define (google/pprof's parser leaves a
+// nil there): an error, not a crash.
+func TestParseProtoUndefinedLocation(t *testing.T) {
+	p := &profile.Profile{
+		SampleType: []*profile.ValueType{{Type: "goroutine", Unit: "count"}},
+		Sample:     []*profile.Sample{{Value: []int64{1}, Location: []*profile.Location{{ID: 7}}}},
+	}
+	var b bytes.Buffer
+	if err := p.WriteUncompressed(&b); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Parse(bytes.NewReader(b.Bytes()))
+	if err == nil || !strings.Contains(err.Error(), "names location 0, which the profile does not define") {
+		t.Errorf("%d-byte protobuf: Parse = %v, want the undefined location named", b.Len(), err)
+	}
+}
+
+// endless counts the bytes an endless input gave.
+type endless struct {
+	b byte
+	n int64
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = e.b
+	}
+	e.n += int64(len(p))
+	return len(p), nil
+}
+
+// TestParseBinaryRefusedEarly checks that endless binary input, plain or
+// gzipped, is refused from its first bytes, not read up to the protobuf
+// limit.
+func TestParseBinaryRefusedEarly(t *testing.T) {
+	const bound = 1 << 20
+	for _, b := range []byte{0, 1, 0x0b} {
+		in := &endless{b: b}
+		_, err := Parse(in)
+		if err == nil || !strings.Contains(err.Error(), "neither text nor a protobuf profile") || in.n > bound {
+			t.Errorf("endless %#02x: read %d bytes, %v; want a refusal within %d bytes", b, in.n, err, bound)
+		}
+	}
+	// A gzip stream of endless zeros, written as it is read.
+	pr, pw := io.Pipe()
+	zeros := &endless{}
+	done := make(chan error, 1)
+	go func() {
+		zw := gzip.NewWriter(pw)
+		_, err := io.Copy(zw, zeros)
+		done <- err
+	}()
+	_, err := Parse(pr)
+	pr.Close()
+	<-done
+	if err == nil || !strings.Contains(err.Error(), "gzipped input") || zeros.n > 64*bound {
+		t.Errorf("gzipped zeros: %d bytes decompressed, %v; want a refusal within %d bytes", zeros.n, err, 64*bound)
 	}
 }

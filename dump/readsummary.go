@@ -48,9 +48,12 @@ func streamSummary(r io.Reader, opt Options) (*Summary, error) {
 func summarizeBytes(b []byte, opt Options, parts int) (sum *Summary, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer faultError(&err)
-	if !isDebug2Text(b[:min(len(b), sniffLen)]) {
+	head := b[:min(len(b), sniffLen)]
+	if !isDebug2Text(head) {
 		return streamSummary(bytes.NewReader(b), opt)
 	}
+	// Colour seen at the start is removed from every part.
+	in := textInput{ansi: bytes.IndexByte(head, 0x1b) >= 0}
 	starts := splitDebug2(b, parts)
 	type result struct {
 		z   *summarizer
@@ -71,10 +74,22 @@ func summarizeBytes(b []byte, opt Options, parts int) (sum *Summary, err error) 
 			r := &results[i]
 			defer faultError(&r.err)
 			r.z = newSummarizer(opt)
-			r.s, r.err = parseDebug2(lineReader{mem: part(i)}, r.z.add)
+			r.s, r.err = parseDebug2(lineReader{mem: part(i)}, r.z.add, in)
 		})
 	}
 	wg.Wait()
+	if len(results) > 1 {
+		for _, r := range results {
+			// A debug=1 title before the first goroutine header, and
+			// headers after it; or a prefix learned in one part, which the
+			// parts after it would not know: read it in one pass, as a
+			// stream would be. (A prefixed dump has no header at column 0
+			// to cut at: such input mixes dumps.)
+			if r.err == nil && (r.s.Format != FormatDebug2 || r.s.Reading.Prefix != "") {
+				return streamSummary(bytes.NewReader(b), opt)
+			}
+		}
+	}
 	for i, r := range results {
 		if r.err == nil {
 			continue
@@ -83,16 +98,28 @@ func summarizeBytes(b []byte, opt Options, parts int) (sum *Summary, err error) 
 			// Read the part again, counting lines from the start of the
 			// input, for the error's line number.
 			lines := bytes.Count(b[:starts[i]], []byte("\n"))
-			if _, err := parseDebug2(lineReader{mem: part(i), n: lines}, func(*Goroutine) {}); err != nil {
+			if _, err := parseDebug2(lineReader{mem: part(i), n: lines}, func(*Goroutine) {}, in); err != nil {
 				return nil, err
 			}
 		}
 		return nil, r.err
 	}
 	z, s := results[0].z, results[0].s
-	for _, r := range results[1:] {
+	for i, r := range results[1:] {
 		z.merge(r.z)
 		s.Total += r.s.Total
+		// Each part counted its first dump; it continues the one before
+		// unless context ended the part before.
+		r.s.Reading.Dumps--
+		if results[i].s.contextAtEnd {
+			r.s.Reading.Dumps++
+		}
+		s.Reading.add(r.s.Reading)
+		for _, line := range r.s.Context {
+			if len(s.Context) < maxContext {
+				s.Context = append(s.Context, line)
+			}
+		}
 	}
 	return z.finish(s), nil
 }
@@ -106,10 +133,12 @@ func splitDebug2(b []byte, parts int) []int {
 	// Part 0 keeps the preamble (a crash's log can be most of the input)
 	// and at least the first goroutine: cut only after the first header.
 	first := 0
-	if !bytes.HasPrefix(b, prefixGoroutine) {
-		if first = bytes.Index(b, []byte("\ngoroutine ")); first < 0 {
+	for !headerLike(b[first:min(len(b), first+64)]) {
+		j := bytes.Index(b[first:], []byte("\ngoroutine "))
+		if j < 0 {
 			return starts
 		}
+		first += j + 1
 	}
 	boundary := []byte("\n\ngoroutine ")
 	for i := 1; i < parts; i++ {
@@ -121,7 +150,8 @@ func splitDebug2(b []byte, parts int) []int {
 			}
 			start := from + j + 2 // the header line
 			from = start
-			if k := start + len(prefixGoroutine); k < len(b) && isDigit(b[k]) {
+			// "goroutine 12 exited" (a log line after a dump) is no header.
+			if headerLike(b[start:min(len(b), start+64)]) {
 				starts = append(starts, start)
 				break
 			}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -81,19 +82,20 @@ func TestSplitDebug2(t *testing.T) {
 }
 
 // TestSummarizeInPartsErrorLine checks that an error in a later part
-// names the line of the whole input, as one pass does.
+// names the line of the whole input, as one pass does: a line longer than
+// maxLine in the last goroutine.
 func TestSummarizeInPartsErrorLine(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(fixtureDirs(t)[0], "blocked.debug2.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Break the last goroutine header: "goroutine N [status]:" loses its colon.
 	i := bytes.LastIndex(b, []byte("\n\ngoroutine ")) + 2
-	j := i + bytes.IndexByte(b[i:], '\n')
-	bad := append(append(append([]byte(nil), b[:j-1]...), 'x'), b[j:]...)
+	j := i + bytes.IndexByte(b[i:], '\n') + 1
+	long := append(bytes.Repeat([]byte("x"), maxLine+1), '\n')
+	bad := slices.Concat(b[:j], long, b[j:])
 	_, want := Parse(bytes.NewReader(bad))
-	if want == nil || !strings.Contains(want.Error(), "bad goroutine header") {
-		t.Fatalf("Parse: %v, want a bad header", want)
+	if want == nil || !strings.Contains(want.Error(), "is longer than") {
+		t.Fatalf("Parse: %v, want a line too long", want)
 	}
 	_, got := summarizeBytes(bad, Options{}, 4)
 	if got == nil || got.Error() != want.Error() {

@@ -23,10 +23,70 @@ type Snapshot struct {
 	// input, such as "panic: boom" or "fatal error: concurrent map writes",
 	// without the trailing blank lines.
 	Preamble string `json:"preamble,omitempty"`
+	// Context holds the lines after the first goroutine that are no part
+	// of the dump ("exit status 2", log lines, "FAIL"), without a prefix
+	// the reader learned (see Reading), up to maxContext of them;
+	// Reading.ContextLines counts them all, with the preamble's.
+	Context []string `json:"context,omitempty"`
+	// Reading says what was undone, skipped, damaged or guessed to read
+	// the input; its zero value (but Dumps) means a clean dump.
+	Reading Reading `json:"reading"`
 	// Goroutines holds one entry per goroutine for debug=2, one per record
 	// (debug=1) or sample (protobuf) with its Count otherwise.
 	Goroutines []*Goroutine `json:"goroutines"`
+
+	// contextAtEnd: debug=2 context came after the last goroutine read,
+	// so that a header after it starts another dump (see Reading.Dumps).
+	contextAtEnd bool
 }
+
+// Reading records how a dump was read: the shapes that logs, terminals and
+// pastes give a dump and the reader undid, and what it skipped, found
+// damaged or guessed. Nothing of the input is dropped without a count here.
+type Reading struct {
+	// Gzip is set for gzipped text (a gzipped protobuf is the usual form
+	// and not recorded).
+	Gzip bool `json:"gzip,omitempty"`
+	// BOM is set when the input started with a UTF-8 byte order mark.
+	BOM bool `json:"bom,omitempty"`
+	// ColorLines counts the lines that ANSI escape sequences (colour) were
+	// removed from.
+	ColorLines int `json:"color_lines,omitempty"`
+	// Prefix is what stood before the first goroutine header (or debug=1
+	// title) on its line, when the lines around carry the same shape of
+	// prefix: a log prefix ("Aug 12 11:20:29 host svc[2231]: ", a
+	// timestamp) or an indentation ("    ", "> "). PrefixedLines counts the
+	// lines it was removed from: the same shape, with any digits and
+	// letters in place of the first line's.
+	Prefix        string `json:"prefix,omitempty"`
+	PrefixedLines int    `json:"prefixed_lines,omitempty"`
+	// Glued counts the goroutine headers found at the end of another line
+	// ("... dumping all stacksgoroutine 1 [running]:"); the text before
+	// each is kept as context.
+	Glued int `json:"glued,omitempty"`
+	// Damaged counts the goroutine blocks whose header could not be read
+	// (cut or garbled); they are counted, with state DamagedState, and
+	// their frames read. For debug=1: the records and frame lines that
+	// could not be read, and profiles whose records do not add up to
+	// their title's total.
+	Damaged int `json:"damaged,omitempty"`
+	// Cut says how the input ends short, when it does ("the last goroutine
+	// ends in a function line without its file:line"); what was read
+	// before is summarised.
+	Cut string `json:"cut,omitempty"`
+	// Dumps counts the dumps read: one, or the debug=1 profiles appended
+	// to one input, or the debug=2 dumps with context between them (a
+	// crash line, a log, a prompt); their goroutines are added up.
+	Dumps int `json:"dumps"`
+	// ContextLines counts the non-blank lines that are no part of a dump:
+	// the crash line, log lines, prose around a pasted dump.
+	ContextLines int `json:"context_lines,omitempty"`
+	// RaceReports counts "WARNING: DATA RACE" reports in the context.
+	RaceReports int `json:"race_reports,omitempty"`
+}
+
+// DamagedState is the state of a goroutine whose header could not be read.
+const DamagedState = "(damaged header)"
 
 // Goroutine is one goroutine of a debug=2 dump, or one record of identical
 // stacks (and labels) of a debug=1 or protobuf profile.
@@ -108,4 +168,19 @@ type Ancestor struct {
 	CreatedBy     string `json:"created_by,omitempty"`
 	CreatedByFile string `json:"created_by_file,omitempty"`
 	CreatedByLine int    `json:"created_by_line,omitempty"`
+}
+
+// add adds to rd what o counted in the input that follows rd's (a later
+// part of one dump).
+func (rd *Reading) add(o Reading) {
+	rd.ColorLines += o.ColorLines
+	rd.PrefixedLines += o.PrefixedLines
+	rd.Glued += o.Glued
+	rd.Damaged += o.Damaged
+	rd.ContextLines += o.ContextLines
+	rd.RaceReports += o.RaceReports
+	rd.Dumps += o.Dumps
+	if o.Cut != "" {
+		rd.Cut = o.Cut
+	}
 }

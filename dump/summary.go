@@ -19,34 +19,57 @@ type Options struct {
 	// Top is the number of stack groups to keep, largest first; 0 or less
 	// keeps all.
 	Top int
-	// Match, if set, keeps only goroutines whose state or any function
-	// matches.
+	// Match, if set, keeps only goroutines whose state, any function or
+	// any label ("key=value") matches.
 	Match *regexp.Regexp
 }
+
+// ReasonLabel is the pprof label that park sets to each parked goroutine's
+// wait reason. debug=1 and protobuf input record no state: the summary
+// takes it from this label instead, and says so (StateRow.FromLabel).
+const ReasonLabel = "reason"
 
 // Summary is the digest of a Snapshot. Its JSON form is documented in the
 // package documentation; every list in it has a fixed order.
 type Summary struct {
 	Format  string `json:"format"`
 	Profile string `json:"profile,omitempty"`
-	// Headline is the first line of the crash preamble, if any
-	// ("panic: boom", "fatal error: all goroutines are asleep - deadlock!").
+	// Headline is the crash line of the preamble, if any ("panic: boom",
+	// "fatal error: all goroutines are asleep - deadlock!", "SIGSEGV:
+	// segmentation violation").
 	Headline string `json:"headline,omitempty"`
 	// Total counts the goroutines in the snapshot, Matched those kept by
 	// Options.Match (all of them without it).
 	Total   int `json:"total"`
 	Matched int `json:"matched"`
+	// Reading says what was undone, skipped, damaged or guessed to read
+	// the input (see Reading).
+	Reading Reading `json:"reading"`
+	// Context holds lines of the input that are no part of the dump.
+	Context Context `json:"context"`
 	// States has one row per state or wait reason, most goroutines first;
-	// empty for debug=1 and protobuf input, which do not record it.
+	// for debug=1 and protobuf input, which do not record it, the rows come
+	// from the ReasonLabel of the goroutines that have it.
 	States []StateRow `json:"states"`
-	// GroupCount is the number of distinct stacks; Groups holds the
-	// Options.Top largest.
+	// GroupCount is the number of groups; Groups holds the Options.Top
+	// largest.
 	GroupCount int     `json:"group_count"`
 	Groups     []Group `json:"groups"`
 	// Labels counts the goroutines per label key=value, by key then most
 	// goroutines first; empty when the input has no labels.
 	Labels []LabelRow `json:"labels"`
 }
+
+// Context holds lines of the input that are no part of the dump: the last
+// lines before it (Before: the crash line and the log that led to it) and
+// the first after its first goroutine (After), at most maxSummaryContext
+// each. Reading.ContextLines counts them all.
+type Context struct {
+	Before []string `json:"before"`
+	After  []string `json:"after"`
+}
+
+const maxSummaryContext = 16
 
 // StateRow counts the goroutines in one state.
 type StateRow struct {
@@ -57,21 +80,37 @@ type StateRow struct {
 	// when the runtime printed none: under a minute).
 	MinMinutes int `json:"min_minutes"`
 	MaxMinutes int `json:"max_minutes"`
+	// FromLabel is set when the state is the goroutines' ReasonLabel, not
+	// a header's.
+	FromLabel bool `json:"from_label,omitempty"`
 }
 
-// Group gathers the goroutines with the same sequence of functions
-// (arguments, files and lines aside).
+// Group gathers the goroutines in the same state (wait reason) with the
+// same stack: the same functions at the same file:line (arguments aside),
+// as a Go engineer reads a dump.
 type Group struct {
 	Count  int `json:"count"`
 	Leaked int `json:"leaked"`
-	// Funcs is the stack, innermost call first.
-	Funcs []string `json:"funcs"`
-	// States are the states seen in the group, most goroutines first.
+	// State is the group's state; StateFromLabel says it is the
+	// ReasonLabel's value. Empty when neither a header nor the label
+	// recorded one.
+	State          string `json:"state"`
+	StateFromLabel bool   `json:"state_from_label,omitempty"`
+	// Funcs is the stack, innermost call first; Frames the same with each
+	// call's file:line.
+	Funcs  []string `json:"funcs"`
+	Frames []Frame  `json:"frames"`
+	// States are the states seen in the group, most goroutines first: the
+	// group's State, with its count (kept for readers of Funcs-only
+	// groups).
 	States []NameCount `json:"states"`
 	// CreatedBy are the distinct creating functions, sorted.
 	CreatedBy []string `json:"created_by"`
 	// IDs holds up to maxGroupIDs goroutine ids, in input order (debug=2).
 	IDs []int64 `json:"ids"`
+	// Labels counts the group's goroutines per label, as Summary.Labels
+	// does, at most maxGroupLabels rows.
+	Labels []LabelRow `json:"labels"`
 }
 
 // NameCount is a name with a number of goroutines.
@@ -87,33 +126,22 @@ type LabelRow struct {
 	Count int    `json:"count"`
 }
 
-const maxGroupIDs = 8
+const (
+	maxGroupIDs    = 8
+	maxGroupLabels = 16
+)
 
 // groupAcc accumulates one group.
 type groupAcc struct {
 	Group
-	states    map[string]int
-	createdBy map[string]bool
-	// runState and runCount count the latest run of goroutines in one
-	// state, added to states when the run ends (endRun, before states is
-	// read): one map update a run, not one a goroutine. With lastCreatedBy,
-	// this halves Summarize on 100k goroutines (3.9 → 2.1 ms).
-	runState      string
-	runCount      int
+	createdBy     map[string]bool
 	lastCreatedBy string
-}
-
-// endRun adds the run of goroutines in one state to states.
-func (acc *groupAcc) endRun() {
-	if acc.runCount > 0 {
-		acc.states[acc.runState] += acc.runCount
-	}
-	acc.runState, acc.runCount = "", 0
+	labels        map[[2]string]int
 }
 
 // Summarize counts the goroutines of s by state, by stack and by label.
-// It makes one pass over the goroutines; stacks are grouped through a hash
-// of their function names.
+// It makes one pass over the goroutines; groups are found through a hash
+// of their state and frames.
 func Summarize(s *Snapshot, opt Options) *Summary {
 	z := newSummarizer(opt)
 	for _, g := range s.Goroutines {
@@ -130,7 +158,7 @@ type summarizer struct {
 	states  map[string]*StateRow
 	labels  map[[2]string]int
 	groups  []*groupAcc
-	byHash  map[uint64][]int // hash of the function names -> indexes in groups
+	byHash  map[uint64][]int // hash of the state and frames -> indexes in groups
 	seed    maphash.Seed
 	h       maphash.Hash
 	// The row and group of the previous goroutine, tried first.
@@ -159,14 +187,19 @@ func (z *summarizer) add(g *Goroutine) {
 	}
 	z.matched += n
 
-	if g.State != "" {
+	state, fromLabel := g.State, false
+	if state == "" && g.Labels != nil {
+		state = g.Labels[ReasonLabel]
+		fromLabel = state != ""
+	}
+	if state != "" {
 		row := z.lastRow
-		if row == nil || row.State != g.State {
-			row = z.states[g.State]
+		if row == nil || row.State != state {
+			row = z.states[state]
 		}
 		if row == nil {
-			row = &StateRow{State: g.State, MinMinutes: g.Minutes, MaxMinutes: g.Minutes}
-			z.states[g.State] = row
+			row = &StateRow{State: state, MinMinutes: g.Minutes, MaxMinutes: g.Minutes, FromLabel: fromLabel}
+			z.states[state] = row
 		}
 		row.Count += n
 		row.Leaked += leaked
@@ -174,27 +207,22 @@ func (z *summarizer) add(g *Goroutine) {
 		row.MaxMinutes = max(row.MaxMinutes, g.Minutes)
 		z.lastRow = row
 	}
-	for k, v := range g.Labels {
-		z.labels[[2]string{k, v}] += n
+	if len(g.Labels) > 0 {
+		for k, v := range g.Labels {
+			z.labels[[2]string{k, v}] += n
+		}
 	}
 
-	// Neighbours mostly share their stack; and the parser hands over
-	// the same strings for the same functions, which compare at once.
+	// Neighbours mostly share their group; and the parser hands over
+	// the same strings for the same functions and files, which compare
+	// at once.
 	acc := z.lastGroup
-	if acc == nil || len(acc.Funcs) != len(g.Frames) ||
-		!sameFuncs(acc.Funcs, len(g.Frames), func(i int) string { return g.Frames[i].Func }) {
-		acc = z.group(g.Frames)
+	if acc == nil || acc.State != state || !sameFrames(acc.Frames, g.Frames) {
+		acc = z.find(state, fromLabel, g.Frames)
 	}
 	z.lastGroup = acc
 	acc.Count += n
 	acc.Leaked += leaked
-	if g.State != "" {
-		if acc.runState != g.State {
-			acc.endRun()
-			acc.runState = g.State
-		}
-		acc.runCount += n
-	}
 	if g.CreatedBy != "" && g.CreatedBy != acc.lastCreatedBy {
 		acc.createdBy[g.CreatedBy] = true
 		acc.lastCreatedBy = g.CreatedBy
@@ -202,31 +230,39 @@ func (z *summarizer) add(g *Goroutine) {
 	if g.ID != 0 && len(acc.IDs) < maxGroupIDs {
 		acc.IDs = append(acc.IDs, g.ID)
 	}
+	if len(g.Labels) > 0 {
+		if acc.labels == nil {
+			acc.labels = map[[2]string]int{}
+		}
+		for k, v := range g.Labels {
+			acc.labels[[2]string{k, v}] += n
+		}
+	}
 }
 
-// group returns the group of the stack frames, new if need be.
-func (z *summarizer) group(frames []Frame) *groupAcc {
-	return z.find(len(frames), func(i int) string { return frames[i].Func })
-}
-
-// find returns the group of the n functions fn(0), ..., fn(n-1), new if
-// need be.
-func (z *summarizer) find(n int, fn func(int) string) *groupAcc {
+// find returns the group of the state and frames, new if need be (with
+// a copy of frames).
+func (z *summarizer) find(state string, fromLabel bool, frames []Frame) *groupAcc {
 	z.h.SetSeed(z.seed)
-	for i := range n {
-		z.h.WriteString(fn(i))
+	z.h.WriteString(state)
+	z.h.WriteByte(0)
+	// Functions alone: stacks that differ only in a file or line are rare,
+	// and told apart by the comparison below.
+	for _, f := range frames {
+		z.h.WriteString(f.Func)
 		z.h.WriteByte(0)
 	}
 	key := z.h.Sum64()
 	for _, j := range z.byHash[key] {
-		if funcs := z.groups[j].Funcs; len(funcs) == n && sameFuncs(funcs, n, fn) {
-			return z.groups[j]
+		if acc := z.groups[j]; acc.State == state && sameFrames(acc.Frames, frames) {
+			return acc
 		}
 	}
-	acc := &groupAcc{states: map[string]int{}, createdBy: map[string]bool{}}
-	acc.Funcs = make([]string, n)
-	for i := range n {
-		acc.Funcs[i] = fn(i)
+	acc := &groupAcc{createdBy: map[string]bool{}}
+	acc.State, acc.StateFromLabel = state, fromLabel
+	acc.Frames = slices.Clone(frames)
+	if acc.Frames == nil {
+		acc.Frames = []Frame{}
 	}
 	z.byHash[key] = append(z.byHash[key], len(z.groups))
 	z.groups = append(z.groups, acc)
@@ -253,13 +289,9 @@ func (z *summarizer) merge(o *summarizer) {
 		z.labels[kv] += n
 	}
 	for _, g := range o.groups {
-		acc := z.find(len(g.Funcs), func(i int) string { return g.Funcs[i] })
+		acc := z.find(g.State, g.StateFromLabel, g.Frames)
 		acc.Count += g.Count
 		acc.Leaked += g.Leaked
-		g.endRun()
-		for name, n := range g.states {
-			acc.states[name] += n
-		}
 		for name := range g.createdBy {
 			acc.createdBy[name] = true
 		}
@@ -268,6 +300,12 @@ func (z *summarizer) merge(o *summarizer) {
 				break
 			}
 			acc.IDs = append(acc.IDs, id)
+		}
+		if len(g.labels) > 0 && acc.labels == nil {
+			acc.labels = map[[2]string]int{}
+		}
+		for kv, n := range g.labels {
+			acc.labels[kv] += n
 		}
 	}
 	z.lastRow, z.lastGroup = nil, nil
@@ -282,9 +320,14 @@ func (z *summarizer) finish(s *Snapshot) *Summary {
 		Headline: headline(s.Preamble),
 		Total:    s.Total,
 		Matched:  z.matched,
+		Reading:  s.Reading,
+		Context:  Context{Before: lastLines(s.Preamble, maxSummaryContext), After: s.Context[:min(len(s.Context), maxSummaryContext)]},
 		States:   []StateRow{},
 		Groups:   []Group{},
 		Labels:   []LabelRow{},
+	}
+	if sum.Context.After == nil {
+		sum.Context.After = []string{}
 	}
 	for _, row := range z.states {
 		sum.States = append(sum.States, *row)
@@ -292,31 +335,29 @@ func (z *summarizer) finish(s *Snapshot) *Summary {
 	slices.SortFunc(sum.States, func(a, b StateRow) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.State, b.State))
 	})
-	for kv, n := range z.labels {
-		sum.Labels = append(sum.Labels, LabelRow{Key: kv[0], Value: kv[1], Count: n})
-	}
-	slices.SortFunc(sum.Labels, func(a, b LabelRow) int {
-		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
-	})
+	sum.Labels = labelRows(z.labels)
 
 	groups := z.groups
 	slices.SortFunc(groups, func(a, b *groupAcc) int {
-		return cmp.Or(cmp.Compare(b.Count, a.Count), slices.Compare(a.Funcs, b.Funcs))
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.State, b.State),
+			slices.CompareFunc(a.Frames, b.Frames, func(x, y Frame) int {
+				return cmp.Or(cmp.Compare(x.Func, y.Func), cmp.Compare(x.File, y.File), cmp.Compare(x.Line, y.Line))
+			}))
 	})
 	sum.GroupCount = len(groups)
 	if z.opt.Top > 0 && len(groups) > z.opt.Top {
 		groups = groups[:z.opt.Top]
 	}
 	for _, acc := range groups {
-		acc.endRun()
 		g := acc.Group
-		g.States = []NameCount{}
-		for name, n := range acc.states {
-			g.States = append(g.States, NameCount{Name: name, Count: n})
+		g.Funcs = make([]string, len(g.Frames))
+		for i, f := range g.Frames {
+			g.Funcs[i] = f.Func
 		}
-		slices.SortFunc(g.States, func(a, b NameCount) int {
-			return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Name, b.Name))
-		})
+		g.States = []NameCount{}
+		if g.State != "" {
+			g.States = append(g.States, NameCount{Name: g.State, Count: g.Count})
+		}
 		g.CreatedBy = []string{}
 		for name := range acc.createdBy {
 			g.CreatedBy = append(g.CreatedBy, name)
@@ -325,9 +366,48 @@ func (z *summarizer) finish(s *Snapshot) *Summary {
 		if g.IDs == nil {
 			g.IDs = []int64{}
 		}
+		g.Labels = labelRows(acc.labels)
+		g.Labels = g.Labels[:min(len(g.Labels), maxGroupLabels)]
 		sum.Groups = append(sum.Groups, g)
 	}
 	return sum
+}
+
+// labelRows sorts label counts by key, then count, then value.
+func labelRows(m map[[2]string]int) []LabelRow {
+	rows := []LabelRow{}
+	for kv, n := range m {
+		rows = append(rows, LabelRow{Key: kv[0], Value: kv[1], Count: n})
+	}
+	slices.SortFunc(rows, func(a, b LabelRow) int {
+		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
+	})
+	return rows
+}
+
+// lastLines returns the last n non-blank lines of text.
+func lastLines(text string, n int) []string {
+	lines := []string{}
+	for line := range strings.Lines(text) {
+		if line = strings.TrimRight(line, " \t\r\n"); strings.TrimSpace(line) != "" {
+			lines = append(lines, line)
+		}
+	}
+	return lines[max(0, len(lines)-n):]
+}
+
+// sameFrames is slices.Equal for frames, written out: the generic
+// comparison of each Frame was a third of Summarize.
+func sameFrames(a, b []Frame) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Line != b[i].Line || a[i].Func != b[i].Func || a[i].File != b[i].File {
+			return false
+		}
+	}
+	return true
 }
 
 func matches(g *Goroutine, re *regexp.Regexp) bool {
@@ -339,63 +419,106 @@ func matches(g *Goroutine, re *regexp.Regexp) bool {
 			return true
 		}
 	}
+	for k, v := range g.Labels {
+		if re.MatchString(k + "=" + v) {
+			return true
+		}
+	}
 	return false
 }
 
-// sameFuncs reports whether funcs[i] == fn(i) for i < n <= len(funcs).
-func sameFuncs(funcs []string, n int, fn func(int) string) bool {
-	for i := range n {
-		if funcs[i] != fn(i) {
-			return false
-		}
-	}
-	return true
-}
-
-// headline returns the first non-blank line of a preamble.
+// headline returns the crash line of a preamble (see crashLine) nearest
+// the dump: a log may hold earlier crashes, and a panic during a panic
+// prints its second "panic:" indented.
 func headline(preamble string) string {
+	last := ""
 	for line := range strings.Lines(preamble) {
-		if line = strings.TrimSpace(line); line != "" {
-			return line
+		line = strings.TrimRight(line, " \t\r\n")
+		// "^\SIGQUIT: quit": the terminal echoed the Ctrl-\ that sent it.
+		line = strings.TrimPrefix(line, "^\\")
+		if crashLine([]byte(line)) {
+			last = line
 		}
 	}
-	return ""
+	return last
 }
 
-// WriteText prints the summary as aligned tables: states, stack groups
-// (count, states, creators, then the functions indented), labels.
-func (s *Summary) WriteText(w io.Writer) error {
+// WriteText prints the summary as text: a header (format, totals, crash
+// line, how the input was read, the context before the dump), then tables
+// of states, stack groups (count, state, creators, labels, then each frame
+// with its file:line) and labels.
+func (s *Summary) WriteText(w io.Writer) error { return s.writeText(w, false) }
+
+// WriteColorText is WriteText with ANSI colours, for a terminal.
+func (s *Summary) WriteColorText(w io.Writer) error { return s.writeText(w, true) }
+
+// ANSI colours of WriteColorText.
+const (
+	ansiBold   = "\x1b[1m"
+	ansiDim    = "\x1b[2m"
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiCyan   = "\x1b[36m"
+	ansiReset  = "\x1b[0m"
+)
+
+func (s *Summary) writeText(w io.Writer, color bool) error {
+	paint := func(code, text string) string {
+		if !color || text == "" {
+			return text
+		}
+		return code + text + ansiReset
+	}
 	ew := &errwriter.Writer{W: w}
 	fmt.Fprintf(ew, "format: %s", s.Format)
 	if s.Profile != "" {
 		fmt.Fprintf(ew, " (%s profile)", s.Profile)
 	}
-	fmt.Fprintf(ew, "\ngoroutines: %d", s.Total)
+	fmt.Fprintf(ew, "\ngoroutines: %s", paint(ansiBold, strconv.Itoa(s.Total)))
 	if s.Matched != s.Total {
 		fmt.Fprintf(ew, ", %d matched", s.Matched)
 	}
 	fmt.Fprintln(ew)
 	if s.Headline != "" {
-		fmt.Fprintf(ew, "headline: %s\n", s.Headline)
+		fmt.Fprintf(ew, "headline: %s\n", paint(ansiRed+ansiBold, printable(s.Headline)))
+	}
+	if line := s.Reading.String(); line != "" {
+		fmt.Fprintf(ew, "read: %s\n", paint(ansiYellow, line))
+	}
+	if before := s.Context.Before; len(before) > 0 {
+		// The lines nearest the dump: the crash line and what led to it.
+		const shown = 5
+		fmt.Fprintf(ew, "context before the dump (last %s; --json has up to %d before and %d after it):\n",
+			plural(min(shown, len(before)), "line"), maxSummaryContext, maxSummaryContext)
+		for _, line := range before[max(0, len(before)-shown):] {
+			fmt.Fprintf(ew, "  %s\n", paint(ansiDim, printable(line)))
+		}
 	}
 
 	fmt.Fprintln(ew)
-	if len(s.States) == 0 {
-		fmt.Fprintf(ew, "states: not recorded (%s input has stacks and labels, no wait reasons)\n", s.Format)
-	} else {
+	fromLabel := len(s.States) > 0 && s.States[0].FromLabel
+	switch {
+	case len(s.States) == 0 && s.Format != FormatDebug2:
+		fmt.Fprintf(ew, "states: not recorded (%s input has stacks and labels, no wait reasons, and no %q label)\n", s.Format, ReasonLabel)
+	case len(s.States) == 0:
+		fmt.Fprintln(ew, "states: none read")
+	default:
+		if fromLabel {
+			fmt.Fprintf(ew, "states: from the %q label that park sets (%s input records no wait reasons)\n", ReasonLabel, s.Format)
+		}
 		tw := tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
-		fmt.Fprintln(tw, "STATE\tCOUNT\tLEAKED\tMINUTES")
+		fmt.Fprintf(tw, "%s\tCOUNT\tLEAKED\tMINUTES\n", paint(ansiCyan, "STATE"))
 		for _, r := range s.States {
 			minutes := strconv.Itoa(r.MinMinutes)
 			if r.MaxMinutes != r.MinMinutes {
 				minutes += "-" + strconv.Itoa(r.MaxMinutes)
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", display(r.State), r.Count, r.Leaked, minutes)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", paint(ansiCyan, display(r.State)), r.Count, r.Leaked, minutes)
 		}
 		tw.Flush()
 	}
 
-	fmt.Fprintf(ew, "\nstack groups: %d", s.GroupCount)
+	fmt.Fprintf(ew, "\nstack groups (by state and stack): %d", s.GroupCount)
 	if len(s.Groups) < s.GroupCount {
 		fmt.Fprintf(ew, " (top %d shown)", len(s.Groups))
 	}
@@ -406,17 +529,21 @@ func (s *Summary) WriteText(w io.Writer) error {
 	}
 	indent := strings.Repeat(" ", width+2)
 	for _, g := range s.Groups {
-		fmt.Fprintf(ew, "\n%*d  ", width, g.Count)
+		fmt.Fprintf(ew, "\n%s  ", paint(ansiBold, fmt.Sprintf("%*d", width, g.Count)))
 		noun := "goroutines"
 		if g.Count == 1 {
 			noun = "goroutine"
 		}
 		parts := []string{noun}
-		for _, st := range g.States {
-			parts = append(parts, fmt.Sprintf("[%s] x%d", st.Name, st.Count))
+		if g.State != "" {
+			st := fmt.Sprintf("[%s] x%d", g.State, g.Count)
+			if g.StateFromLabel {
+				st = fmt.Sprintf("[%s=%s] x%d", ReasonLabel, g.State, g.Count)
+			}
+			parts = append(parts, paint(ansiCyan, st))
 		}
 		if g.Leaked > 0 {
-			parts = append(parts, fmt.Sprintf("leaked x%d", g.Leaked))
+			parts = append(parts, paint(ansiRed, fmt.Sprintf("leaked x%d", g.Leaked)))
 		}
 		if len(g.CreatedBy) > 0 {
 			parts = append(parts, "created by "+strings.Join(g.CreatedBy, ", "))
@@ -433,10 +560,25 @@ func (s *Summary) WriteText(w io.Writer) error {
 			parts = append(parts, "ids "+strings.Join(ids, ", ")+more)
 		}
 		fmt.Fprintln(ew, strings.Join(parts, "; "))
-		for _, f := range g.Funcs {
-			fmt.Fprintf(ew, "%s%s\n", indent, f)
+		if len(g.Labels) > 0 {
+			labels := make([]string, len(g.Labels))
+			for i, l := range g.Labels {
+				labels[i] = fmt.Sprintf("%s=%s x%d", display(l.Key), display(l.Value), l.Count)
+			}
+			fmt.Fprintf(ew, "%slabels %s\n", indent, strings.Join(labels, ", "))
 		}
-		if len(g.Funcs) == 0 {
+		fw := 0
+		for _, f := range g.Frames {
+			fw = max(fw, len(f.Func))
+		}
+		for _, f := range g.Frames {
+			if loc := location(f); loc != "" {
+				fmt.Fprintf(ew, "%s%-*s  %s\n", indent, fw, f.Func, paint(ansiDim, loc))
+			} else {
+				fmt.Fprintf(ew, "%s%s\n", indent, f.Func)
+			}
+		}
+		if len(g.Frames) == 0 {
 			fmt.Fprintf(ew, "%s(no stack)\n", indent)
 		}
 	}
@@ -451,6 +593,77 @@ func (s *Summary) WriteText(w io.Writer) error {
 		tw.Flush()
 	}
 	return ew.Err
+}
+
+// location returns "file.go:12" for a frame: the file's last element,
+// as the function names the package.
+func location(f Frame) string {
+	if f.File == "" {
+		return ""
+	}
+	file := f.File[strings.LastIndexAny(f.File, "/\\")+1:]
+	if f.Line == 0 {
+		return file
+	}
+	return file + ":" + strconv.Itoa(f.Line)
+}
+
+// String says in one line what the reader undid, skipped, damaged or
+// guessed; "" for a clean dump.
+func (rd Reading) String() string {
+	var parts []string
+	if rd.Gzip {
+		parts = append(parts, "gzipped text")
+	}
+	if rd.BOM {
+		parts = append(parts, "byte order mark skipped")
+	}
+	if rd.ColorLines > 0 {
+		parts = append(parts, "colour removed from "+plural(rd.ColorLines, "line"))
+	}
+	if rd.Prefix != "" {
+		what := "prefix"
+		if strings.TrimSpace(rd.Prefix) == "" {
+			what = "indentation"
+		}
+		parts = append(parts, fmt.Sprintf("%s %q (in its shape) removed from %s", what, rd.Prefix, plural(rd.PrefixedLines, "line")))
+	}
+	if rd.Glued > 0 {
+		parts = append(parts, plural(rd.Glued, "goroutine header")+" glued to other text")
+	}
+	if rd.Dumps > 1 {
+		parts = append(parts, fmt.Sprintf("%d dumps added up", rd.Dumps))
+	}
+	if rd.Damaged > 0 {
+		parts = append(parts, fmt.Sprintf("%d damaged (goroutines counted with state %s; debug=1 records, frames or totals)", rd.Damaged, DamagedState))
+	}
+	if rd.Cut != "" {
+		parts = append(parts, "cut: "+rd.Cut)
+	}
+	if rd.ContextLines > 0 {
+		parts = append(parts, plural(rd.ContextLines, "line")+" of context kept")
+	}
+	if rd.RaceReports > 0 {
+		parts = append(parts, plural(rd.RaceReports, "race report")+" in the context")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// plural returns "1 line", "2 lines".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// printable quotes s if it holds a control character (an escape sequence
+// left in the input must not reach the terminal).
+func printable(s string) string {
+	if strings.ContainsFunc(s, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 // display quotes s if it is empty or holds a tab, a control character or

@@ -114,13 +114,13 @@ func TestSummaryOutput(t *testing.T) {
 	if err := json.Unmarshal(a, &generic); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"format", "total", "matched", "states", "group_count", "groups", "labels"} {
+	for _, key := range []string{"format", "total", "matched", "reading", "context", "states", "group_count", "groups", "labels"} {
 		if _, ok := generic[key]; !ok {
 			t.Errorf("JSON has no %q: %s", key, a)
 		}
 	}
 	group := generic["groups"].([]any)[0].(map[string]any)
-	for _, key := range []string{"count", "leaked", "funcs", "states", "created_by", "ids"} {
+	for _, key := range []string{"count", "leaked", "state", "funcs", "frames", "states", "created_by", "ids", "labels"} {
 		if _, ok := group[key]; !ok {
 			t.Errorf("group JSON has no %q: %v", key, group)
 		}
@@ -137,9 +137,10 @@ func TestSummaryOutput(t *testing.T) {
 		"STATE         COUNT  LEAKED  MINUTES\n",
 		"chan receive  6      0       0\n",
 		"running       1      0       0\n",
-		"stack groups: 3 (top 2 shown)\n",
+		"stack groups (by state and stack): 3 (top 2 shown)\n",
 		"[chan receive] x3; created by main.start; ids ",
-		"\n   main.blockLabeled\n",
+		"\n   labels job=w7 x2, job=w8 x1, path=a b}\"x x2\n",
+		"\n   main.blockLabeled  main.go:",
 		"job=w7",
 		"path=a b}\"x  2\n",
 	} {

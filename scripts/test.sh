@@ -77,6 +77,16 @@ for tc in $toolchains; do
 done
 export GOTOOLCHAIN=local
 
+# The real-dump corpus (dumps other people and programs wrote) lives beside
+# the repository, not in it: a user's clone has none.
+if [ -x ../shared/corpus/check.sh ]; then
+  step "real-dump corpus: ../shared/corpus/check.sh"
+  go build "$ldflags" -o "$work/gsysint-demo-corpus" .
+  ../shared/corpus/check.sh "$work/gsysint-demo-corpus"
+else
+  step "real-dump corpus: SKIPPED (no ../shared/corpus/check.sh beside the repository)"
+fi
+
 if [ "$fuzztime" != 0 ]; then
   for pkg in $(go list ./...); do
     for target in $(go test "$ldflags" -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do

@@ -96,7 +96,7 @@ func FromSummary(s *dump.Summary, source string) *Report {
 		if row.MaxMinutes != row.MinMinutes {
 			minutes += "-" + strconv.Itoa(row.MaxMinutes)
 		}
-		r.States = append(r.States, StateRow{State: row.State, Count: row.Count, Leaked: row.Leaked, Minutes: minutes})
+		r.States = append(r.States, StateRow{State: row.State, Count: row.Count, Leaked: row.Leaked, Minutes: minutes, FromLabel: row.FromLabel})
 	}
 	for _, g := range s.Groups {
 		v := Group{Count: g.Count, Leaked: g.Leaked, CreatedBy: g.CreatedBy}
@@ -105,8 +105,17 @@ func FromSummary(s *dump.Summary, source string) *Report {
 		}
 		v.IDs = g.IDs[:min(len(g.IDs), MaxIDs)]
 		v.More = g.Count > len(v.IDs)
-		for _, f := range g.Funcs {
-			v.Frames = append(v.Frames, Frame{Func: f})
+		if len(g.Frames) > 0 {
+			for _, f := range g.Frames {
+				v.Frames = append(v.Frames, Frame{Func: f.Func, File: f.File, Line: f.Line})
+			}
+		} else {
+			for _, f := range g.Funcs {
+				v.Frames = append(v.Frames, Frame{Func: f})
+			}
+		}
+		for _, l := range g.Labels {
+			v.Labels = append(v.Labels, Label{Key: l.Key, Value: l.Value, Count: l.Count})
 		}
 		r.Groups = append(r.Groups, v)
 	}
