@@ -50,7 +50,11 @@
 //
 // protobuf: pprof.Lookup("goroutine").WriteTo(w, 0), gzipped (or not), read
 // with github.com/google/pprof/profile: one sample per stack and label
-// set, value = count, labels from Sample.Label. No state either.
+// set, value = count, labels from Sample.Label. No state either, but in a
+// census profile (gsysint-demo park --profile census --debug 0, package
+// census), whose label go::goroutine_state is the state (" (leaked)" sets
+// Leaked) and go::goroutine, go::goroutine_created_by and
+// go::goroutine_wait_minutes the id, creator and minutes.
 //
 // The goroutineleak profile (Go 1.27; Go 1.26 with
 // GOEXPERIMENT=goroutineleakprofile) has the same three forms; at debug=2

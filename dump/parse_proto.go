@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/google/pprof/profile"
 )
@@ -62,6 +63,7 @@ func parseProto(r io.Reader) (*Snapshot, error) {
 				}
 			}
 		}
+		censusLabels(g, smp)
 		for _, loc := range smp.Location {
 			// Line holds the inlined calls of one PC, innermost first.
 			for _, ln := range loc.Line {
@@ -76,6 +78,39 @@ func parseProto(r io.Reader) (*Snapshot, error) {
 		s.Goroutines = append(s.Goroutines, g)
 	}
 	return s, nil
+}
+
+// The labels of a census profile (gsysint-demo park --profile census
+// --debug 0, package census), named after CockroachDB's "debug=3" goroutine
+// profile: the state a debug=2 header would show, and per goroutine its id,
+// its creator's and the runtime's minutes of waiting.
+const (
+	censusStateLabel   = "go::goroutine_state"        // "chan receive", "chan receive (leaked)", "running"
+	censusIDLabel      = "go::goroutine"              // numeric
+	censusCreatorLabel = "go::goroutine_created_by"   // numeric
+	censusMinutesLabel = "go::goroutine_wait_minutes" // numeric
+)
+
+// censusLabels takes a census sample's state, id, creator and minutes from
+// its labels: a census records the state the protobuf of the goroutine
+// profile lacks.
+func censusLabels(g *Goroutine, smp *profile.Sample) {
+	st, ok := g.Labels[censusStateLabel]
+	if !ok {
+		return
+	}
+	g.State, g.Leaked = st, g.Leaked || strings.HasSuffix(st, " (leaked)")
+	g.State = strings.TrimSuffix(g.State, " (leaked)")
+	delete(g.Labels, censusStateLabel)
+	if v := smp.NumLabel[censusIDLabel]; len(v) == 1 && g.Count == 1 {
+		g.ID = v[0]
+	}
+	if v := smp.NumLabel[censusCreatorLabel]; len(v) == 1 {
+		g.CreatedByGoroutine = v[0]
+	}
+	if v := smp.NumLabel[censusMinutesLabel]; len(v) == 1 && v[0] >= 0 && v[0] < 1<<31 {
+		g.Minutes = int(v[0])
+	}
 }
 
 // checkProtoHead reads the fields at the start of binary input, head, as a

@@ -103,6 +103,14 @@ func TestCensusPprof(t *testing.T) {
 			t.Errorf("-tags does not match %s:\n%v", re, tags)
 		}
 	}
+	// report reads the states back from the protobuf.
+	rep := gsys(t, "report", groups)
+	wantExit(t, rep, 0)
+	for _, state := range []string{"chan receive", "waiting for godot"} {
+		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(state) + `\s+30\s`).MatchString(rep.stdout) {
+			t.Errorf("report on the census protobuf has no row of 30 %q:\n%v", state, rep)
+		}
+	}
 	root := goPprof(t, nil, "-top", "-tagroot=go::goroutine_state", groups)
 	wantExit(t, root, 0)
 	if !regexp.MustCompile(`(?m)^\s*0\s+0%\s+\S+%\s+30\s+\S+%\s+waiting for godot$`).MatchString(root.stdout) {
