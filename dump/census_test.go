@@ -3,6 +3,9 @@ package dump_test
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"gsysint-demo/census"
@@ -67,5 +70,79 @@ func TestCensusProtoReadsBack(t *testing.T) {
 		if got["waiting for godot"] != 3 || got["select"] < 2 {
 			t.Errorf("%s: states read back %v", shape, got)
 		}
+	}
+}
+
+// A census's JSON, both shapes, reads back through Parse and through
+// ReadSummary of a file (mapped, the way report reads a named file).
+func TestCensusJSONReadsBack(t *testing.T) {
+	p, err := park.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Release()
+	if _, err := p.Park(context.Background(), park.Group{Reason: "waiting for godot", Count: 3, Labels: map[string]string{"job": "json"}}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := census.Take()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, shape := range []string{"groups", "goroutines"} {
+		var b bytes.Buffer
+		if shape == "groups" {
+			err = s.Group().WriteJSON(&b)
+		} else {
+			err = s.WriteJSON(&b)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap, err := dump.Parse(bytes.NewReader(b.Bytes()))
+		if err != nil {
+			t.Fatalf("%s: %v", shape, err)
+		}
+		if snap.Format != dump.FormatCensus || snap.Total != len(s.Goroutines) {
+			t.Errorf("%s: format %q, %d goroutines; want %q and the census's %d", shape, snap.Format, snap.Total, dump.FormatCensus, len(s.Goroutines))
+		}
+		n := 0
+		for _, g := range snap.Goroutines {
+			if g.State == "waiting for godot" {
+				n += g.Count
+				if g.Labels["job"] != "json" || len(g.Frames) != 1 || g.CreatedBy == "" || g.CreatedByFile == "" {
+					t.Errorf("%s: a parked goroutine read back as %+v", shape, g)
+				}
+			}
+		}
+		if n != 3 {
+			t.Errorf("%s: %d goroutines waiting for godot read back, parked 3", shape, n)
+		}
+
+		path := filepath.Join(t.TempDir(), "census.json")
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := dump.ReadSummary(f, dump.Options{})
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: ReadSummary of a file: %v", shape, err)
+		}
+		found := false
+		for _, row := range sum.States {
+			if row.State == "waiting for godot" && row.Count == 3 && !row.FromLabel {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: ReadSummary of a file has no state row of 3 waiting for godot: %+v", shape, sum.States)
+		}
+	}
+	// An object that starts like a census but is none is refused, naming what is wanted.
+	if _, err := dump.Parse(strings.NewReader(`{"taken_at": "2026-01-01T00:00:00Z"}`)); err == nil || !strings.Contains(err.Error(), "--profile census --json") {
+		t.Errorf("a census JSON without groups or goroutines: %v", err)
 	}
 }

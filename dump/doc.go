@@ -5,7 +5,8 @@
 // and kept between calls; [Write] writes the goroutine or goroutineleak
 // profile at debug 0, 1 or 2.
 //
-// Read: [Parse] detects the format and returns a [Snapshot];
+// Read: [Parse] detects the format (the runtime's three, and the JSON of a
+// census, [FormatCensus]) and returns a [Snapshot];
 // [Summarize] counts its goroutines by state, by stack and by label.
 // [ReadSummary] does both without keeping the goroutines: a debug=2 dump is
 // summarised as it is read, in memory that grows with the number of

@@ -36,6 +36,9 @@ func FuzzParse(f *testing.F) {
 			f.Add(b[:len(b)/2])
 		}
 	}
+	// A census's JSON (parse_census.go), both shapes, as its package writes it.
+	f.Add([]byte(`{"taken_at": "2026-12-01T15:52:05Z", "total": 2, "groups": [{"status": "waiting", "state": "chan receive", "count": 2, "start": {"func": "main.f", "file": "/a.go", "line": 3}, "created": {"func": "main.main", "file": "/a.go", "line": 9}, "labels": {"job": "w7"}, "max_age_ns": 120000000000, "aged": 1}]}`))
+	f.Add([]byte(`{"taken_at": "2026-12-01T15:52:05Z", "goroutines": [{"id": 18, "status": "leaked", "state": "chan receive", "leaked": true, "age_ns": 61000000000, "age_known": true, "start": {"func": "main.f"}, "created": {"func": "main.main", "file": "/a.go", "line": 9}, "creator_id": 1}]}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		s, err := Parse(bytes.NewReader(in))
 		if err != nil {
@@ -49,7 +52,7 @@ func FuzzParse(f *testing.F) {
 			if s.Total != len(s.Goroutines) || s.Total == 0 {
 				t.Fatalf("debug2: total %d, %d goroutines", s.Total, len(s.Goroutines))
 			}
-		case FormatDebug1, FormatProto:
+		case FormatDebug1, FormatProto, FormatCensus:
 			sum := 0
 			for _, g := range s.Goroutines {
 				sum += g.Count

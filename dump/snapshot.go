@@ -5,11 +5,12 @@ const (
 	FormatDebug2 = "debug2" // runtime.Stack, debug=2, crash output
 	FormatDebug1 = "debug1" // "goroutine profile: total N"
 	FormatProto  = "proto"  // pprof protobuf, gzipped or not
+	// FormatCensus (parse_census.go) is the JSON of a census.
 )
 
 // Snapshot is one goroutine dump as read by [Parse].
 type Snapshot struct {
-	// Format is FormatDebug2, FormatDebug1 or FormatProto.
+	// Format is FormatDebug2, FormatDebug1, FormatProto or FormatCensus.
 	Format string `json:"format"`
 	// Profile is "goroutine" or "goroutineleak" for debug=1 and protobuf
 	// input (from the title or the sample type); empty for debug=2.

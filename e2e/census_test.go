@@ -75,6 +75,25 @@ func TestCensusJSONPerGoroutine(t *testing.T) {
 	if len(s.Goroutines)+s.System != s.Total {
 		t.Errorf("%d goroutines listed and %d system ones, total %d", len(s.Goroutines), s.System, s.Total)
 	}
+	// report reads the JSON back, from a file and from stdin.
+	path := filepath.Join(t.TempDir(), "census.json")
+	if err := os.WriteFile(path, []byte(r.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := gsys(t, "report", path)
+	wantExit(t, rep, 0)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	piped := execute(t, nil, f, "", bin, "report", "-")
+	wantExit(t, piped, 0)
+	for _, out := range []string{rep.stdout, piped.stdout} {
+		if !strings.HasPrefix(out, "format: census\n") || !regexp.MustCompile(`(?m)^waiting, \(for\) lefty\s+25\s`).MatchString(out) {
+			t.Errorf("report on the census JSON:\n%s", out)
+		}
+	}
 }
 
 // The protobuf, both shapes, read by the real go tool pprof.
