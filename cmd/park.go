@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -67,8 +66,8 @@ type parkOptions struct {
 	interval  time.Duration
 	dumps     int // 0: until --duration or a signal
 	duration  time.Duration
-	debug     int
-	profile   string
+	debug     dump.Debug
+	profile   dump.Profile
 	outDir    string // "" for stdout
 	http      string
 	serveOnly bool
@@ -84,8 +83,7 @@ func parkOptionsFrom(c *cli.Context, e *env) (*parkOptions, error) {
 		interval:  c.Duration("interval"),
 		dumps:     c.Int("dumps"),
 		duration:  c.Duration("duration"),
-		debug:     c.Int("debug"),
-		profile:   c.String("profile"),
+		debug:     dump.Debug(c.Int("debug")),
 		http:      c.String("http"),
 		serveOnly: c.Bool("serve-only"),
 		summary:   c.Bool("summary"),
@@ -138,17 +136,11 @@ func parkOptionsFrom(c *cli.Context, e *env) (*parkOptions, error) {
 		}
 		o.dumps = 0
 	}
-	if o.debug < 0 || o.debug > 2 {
-		return nil, usagef("park: --debug %d: want 0, 1 or 2", o.debug)
+	if err := o.debug.Check(); err != nil {
+		return nil, badValue("park", "debug", o.debug, err)
 	}
-	switch o.profile {
-	case "goroutine":
-	case "goroutineleak":
-		if pprof.Lookup("goroutineleak") == nil {
-			return nil, usagef("park: --profile goroutineleak: %v", dump.ErrNoLeakProfile)
-		}
-	default:
-		return nil, usagef("park: --profile %q: want goroutine or goroutineleak", o.profile)
+	if o.profile, err = dump.ParseProfile(c.String("profile")); err != nil {
+		return nil, badValue("park", "profile", c.String("profile"), err)
 	}
 	if o.serveOnly {
 		if o.http == "" {
@@ -208,28 +200,29 @@ func (o *parkOptions) checkOut(c *cli.Context, e *env) error {
 
 // dumpName is the file name of dump n in an --out directory: debug=2 text
 // is .txt, debug=1 text .debug1.txt, the protobuf .pb.gz.
-func dumpName(profile string, debug, n int) string {
-	return fmt.Sprintf("%s-%04d%s", profile, n, dumpExt(debug))
+func dumpName(profile dump.Profile, debug dump.Debug, n int) string {
+	return fmt.Sprintf("%s-%04d%s", profile, n, debug.Ext())
 }
 
-func dumpExt(debug int) string {
-	switch debug {
-	case 0:
-		return ".pb.gz"
-	case 1:
-		return ".debug1.txt"
+// badValue is the usage error for a flag value an engine package refused:
+// its *dump.ValueError names the value and what is accepted, and the flag
+// takes the place of what the package calls it.
+func badValue(command, flag string, value any, err error) error {
+	var ve *dump.ValueError
+	if errors.As(err, &ve) {
+		return usagef("%s: --%s %s", command, flag, ve.Reason())
 	}
-	return ".txt"
+	return usagef("%s: --%s %v: %v", command, flag, value, err)
 }
 
 // earlierDumps returns the name of a file in dir that a run with this
 // profile and debug level would write (the first in directory order), or "".
-func earlierDumps(dir, profile string, debug int) (string, error) {
+func earlierDumps(dir string, profile dump.Profile, debug dump.Debug) (string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return "", err
 	}
-	re := regexp.MustCompile(`^` + regexp.QuoteMeta(profile) + `-[0-9]{4,}` + regexp.QuoteMeta(dumpExt(debug)) + `$`)
+	re := regexp.MustCompile(`^` + regexp.QuoteMeta(string(profile)) + `-[0-9]{4,}` + regexp.QuoteMeta(debug.Ext()) + `$`)
 	for _, ent := range entries {
 		if re.MatchString(ent.Name()) {
 			return ent.Name(), nil

@@ -70,7 +70,7 @@ func runPark(e *env, o *parkOptions) (err error) {
 	if _, err := r.p.Resolve(o.groups...); err != nil {
 		return usagef("park: %v", err)
 	}
-	if err := checkMemory(o.groups, o.debug, o.profile); err != nil {
+	if err := checkMemory(o.groups); err != nil {
 		return usagef("park: %v", err)
 	}
 	if o.http != "" {
@@ -276,7 +276,7 @@ func (r *parkRun) report(n int, d *written) error {
 	}
 	fmt.Fprintf(e.stderr, "dump %d: %s debug=%d, %d goroutines, %s in %v%s\n",
 		n, o.profile, o.debug, d.st.Goroutines, formatBytes(d.st.Bytes), d.st.Elapsed.Round(time.Microsecond), where)
-	if o.profile == "goroutineleak" && o.debug == 2 && d.st.Bytes == leakTextCutOff {
+	if o.profile == dump.ProfileGoroutineLeak && o.debug == dump.DebugStacks && d.st.Bytes == leakTextCutOff {
 		fmt.Fprintf(e.stderr, "  note: runtime/pprof cuts the goroutineleak profile's debug=2 text off at %s, without a word: this dump is incomplete (--profile goroutine --debug 2 is complete at any size)\n", formatBytes(leakTextCutOff))
 	}
 	if !o.summary {

@@ -43,7 +43,7 @@ func TestParkedReasonsReadBack(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	read := func(debug int) *dump.Summary {
+	read := func(debug dump.Debug) *dump.Summary {
 		var b bytes.Buffer
 		if _, err := dump.Write(&b, "goroutine", debug); err != nil {
 			t.Fatal(err)
@@ -68,7 +68,7 @@ func TestParkedReasonsReadBack(t *testing.T) {
 	}
 
 	// debug=1 and the protobuf carry no state; the labels say it exactly.
-	for _, debug := range []int{1, 0} {
+	for _, debug := range []dump.Debug{dump.DebugCounts, dump.DebugProto} {
 		labels := map[string]int{}
 		for _, row := range read(debug).Labels {
 			if row.Key == "reason" {
