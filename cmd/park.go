@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"gsysint-demo/dump"
+	"gsysint-demo/internal/events"
 	"gsysint-demo/park"
 )
 
@@ -49,13 +50,20 @@ func parkCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "serve-only", Usage: "with --http: serve until interrupted (or --duration), writing no dumps"},
 			&cli.StringFlag{Name: "trace", Usage: "record an execution trace of the whole run to `FILE` (read it with gsysint-demo trace FILE)"},
 			&cli.BoolFlag{Name: "summary", Usage: "after each dump, a table of goroutines by state and reason on stderr"},
+			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "`FORMAT` of what park tells on stderr: text, or json for one JSON object per line (fields: see go doc gsysint-demo/internal/events)"},
 		},
 		Action: func(c *cli.Context) error {
-			o, err := parkOptionsFrom(c, e)
+			// The log format first: in JSON, even bad input is an event.
+			format, err := events.ParseFormat(c.String("log-format"))
 			if err != nil {
-				return err
+				return usagef("park: --log-format %v", err)
 			}
-			return runPark(e, o)
+			o, err := parkOptionsFrom(c, e)
+			if err == nil {
+				o.logFormat = format
+				err = runPark(e, o)
+			}
+			return reportAs(e, format, err)
 		},
 	}
 }
@@ -73,6 +81,31 @@ type parkOptions struct {
 	serveOnly bool
 	summary   bool
 	trace     string // execution trace file, "" for none
+	logFormat events.Format
+}
+
+// reportAs reports err, the error that ends a park run, as an event in the
+// JSON form, and returns it as an exitStatus that run does not report
+// again; in the text form, run reports it as every command does.
+func reportAs(e *env, format events.Format, err error) error {
+	if err == nil || format != events.JSON || errors.Is(err, errReaderGone) {
+		return err
+	}
+	var status exitStatus
+	if errors.As(err, &status) {
+		return err
+	}
+	code := exitStatusOf(err)
+	events.NewWriter(e.stderr, format).Emit(events.Error{Error: err.Error(), ExitStatus: code})
+	return exitStatus(code)
+}
+
+// parkedEvent is what park tells of a group it parked.
+func parkedEvent(pk park.Parked) events.Parked {
+	reason := func(r park.Reason) events.Reason {
+		return events.Reason{Text: r.Text, Index: r.Index, Custom: r.Custom}
+	}
+	return events.Parked{Count: pk.Count, Reason: reason(pk.Wait), TraceReason: reason(pk.Trace), Labels: pk.Labels}
 }
 
 func parkOptionsFrom(c *cli.Context, e *env) (*parkOptions, error) {
@@ -303,14 +336,5 @@ func classNote(pk park.Parked) string {
 	return ""
 }
 
-func formatBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
+// formatBytes is a size as park's lines show them.
+func formatBytes(n int64) string { return events.FormatBytes(n) }
