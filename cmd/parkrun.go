@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -82,6 +83,12 @@ func runPark(e *env, o *parkOptions) (err error) {
 	if o.http != "" {
 		r.live = newLivePage(o)
 		if r.srv, err = startPprofServer(o.http, r.live); err != nil {
+			// "listen tcp ADDR: bind: address already in use": the
+			// address is said already.
+			var op *net.OpError
+			if errors.As(err, &op) {
+				err = op.Err
+			}
 			return usagef("park: --http %q: %v", o.http, err)
 		}
 	}
