@@ -210,9 +210,6 @@ type Writer struct {
 // NewWriter returns a Writer of events to w in format f.
 func NewWriter(w io.Writer, f Format) *Writer { return &Writer{w: w, format: f} }
 
-// Format is the form w writes.
-func (w *Writer) Format() Format { return w.format }
-
 // Emit writes ev. Its error is the writer's: stderr gone is no reason to
 // stop a run, so callers may ignore it.
 func (w *Writer) Emit(ev Event) error {
