@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,7 +12,26 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"gsysint-demo/census"
+	"gsysint-demo/dump"
+	"gsysint-demo/internal/events"
 )
+
+// profileCensus is park's --profile census: not one of the runtime's
+// profiles (package dump writes those), but a census (package census).
+const profileCensus dump.Profile = "census"
+
+// parseProfile is dump.ParseProfile, and census.
+func parseProfile(s string) (dump.Profile, error) {
+	if dump.Profile(s) == profileCensus {
+		return profileCensus, nil
+	}
+	p, err := dump.ParseProfile(s)
+	var ve *dump.ValueError
+	if errors.As(err, &ve) {
+		ve.Want = "goroutine, goroutineleak or census"
+	}
+	return p, err
+}
 
 // The park flags that only --profile census reads.
 var (
@@ -31,12 +51,12 @@ type censusOptions struct {
 // cheap now, before anything is parked.
 func censusOptionsFrom(c *cli.Context, o *parkOptions) error {
 	o.census = censusOptions{json: c.Bool("json"), each: c.Bool("per-goroutine"), system: c.Bool("system")}
-	if o.profile != "census" && o.http != "" {
+	if o.profile != profileCensus && o.http != "" {
 		// --http serves the census: check now, before anything is parked.
 		// A runtime it cannot read shows at /debug/census, not here.
 		census.Check()
 	}
-	if o.profile != "census" {
+	if o.profile != profileCensus {
 		for _, f := range []string{"json", "per-goroutine", "system"} {
 			if c.IsSet(f) {
 				return usagef("park: --%s is for --profile census; --profile %s writes the runtime's own formats (--debug 0, 1 or 2)", f, o.profile)
@@ -47,9 +67,9 @@ func censusOptionsFrom(c *cli.Context, o *parkOptions) error {
 	switch {
 	case o.summary:
 		return usagef("park: --summary with --profile census: the census table is that summary already; drop --summary")
-	case o.debug == 1:
+	case o.debug == dump.DebugCounts:
 		return usagef("park: --profile census --debug 1: want --debug 2 (the default: a table, or --json) or --debug 0 (gzipped pprof protobuf)")
-	case o.debug == 0 && o.census.json:
+	case o.debug == dump.DebugProto && o.census.json:
 		return usagef("park: --profile census --debug 0 --json: want one of them (--debug 0 is the protobuf, --json the JSON)")
 	}
 	if out := c.String("out"); out != "-" && o.census.json {
@@ -69,17 +89,17 @@ func censusOptionsFrom(c *cli.Context, o *parkOptions) error {
 var censusJSONName = regexp.MustCompile(`^census-[0-9]{4,}\.json$`)
 
 // writeCensusDump writes census n as park writes a dump: to stdout or to
-// its file in --out; the line it returns goes to stderr (parkRun.report).
+// its file in --out; its event goes to stderr (parkRun.report).
 func writeCensusDump(stdout io.Writer, o *parkOptions, n int) (*written, error) {
-	form, shape := "table", "groups"
+	ev := &events.Census{N: n, Form: "table", Shape: "groups"}
 	switch {
-	case o.debug == 0:
-		form = "protobuf"
+	case o.debug == dump.DebugProto:
+		ev.Form = "protobuf"
 	case o.census.json:
-		form = "JSON"
+		ev.Form = "json"
 	}
 	if o.census.each {
-		shape = "goroutines"
+		ev.Shape = "goroutines"
 	}
 	w := stdout
 	var file *atomicFile
@@ -103,27 +123,25 @@ func writeCensusDump(stdout io.Writer, o *parkOptions, n int) (*written, error) 
 	if err != nil {
 		return nil, err
 	}
-	elapsed := time.Since(start)
-	d := &written{}
+	ev.Elapsed, ev.Took, ev.Goroutines = time.Since(start), h.Took, h.Total
+	if groups >= 0 {
+		ev.Groups = groups
+	}
+	d := &written{census: ev}
 	if file != nil {
 		if err := file.commit(); err != nil {
 			return nil, err
 		}
 		d.path = file.path
+		ev.Path = file.path
 	}
-	of := ""
-	if groups >= 0 {
-		of = fmt.Sprintf(" in %d groups", groups)
-	}
-	d.census = fmt.Sprintf("census %s of %s, %d goroutines%s, read in %v without stopping the world, written in %v",
-		form, shape, h.Total, of, h.Took.Round(time.Microsecond), elapsed.Round(time.Microsecond))
 	return d, nil
 }
 
 // censusName is the file name of census n in an --out directory:
 // census-0001.txt (the table), .json, or .pb.gz.
 func censusName(o *parkOptions, n int) string {
-	ext := dumpExt(o.debug)
+	ext := o.debug.Ext()
 	if o.census.json {
 		ext = ".json"
 	}
@@ -137,7 +155,7 @@ func writeCensus(w io.Writer, o *parkOptions, opts []census.Option) (census.Head
 			return census.Header{}, 0, err
 		}
 		switch {
-		case o.debug == 0:
+		case o.debug == dump.DebugProto:
 			err = s.WriteProto(w)
 		case o.census.json:
 			err = s.WriteJSON(w)
@@ -151,7 +169,7 @@ func writeCensus(w io.Writer, o *parkOptions, opts []census.Option) (census.Head
 		return census.Header{}, 0, err
 	}
 	switch {
-	case o.debug == 0:
+	case o.debug == dump.DebugProto:
 		err = gs.WriteProto(w)
 	case o.census.json:
 		err = gs.WriteJSON(w)

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"strconv"
 	"time"
 
 	"gsysint-demo/census"
@@ -40,8 +39,8 @@ func startPprofServer(addr string, page http.Handler, opts ...census.Option) (*p
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	mux.Handle("/debug/pprof/goroutine", profileHandler("goroutine"))
-	mux.Handle("/debug/pprof/goroutineleak", profileHandler("goroutineleak"))
+	mux.Handle("/debug/pprof/goroutine", profileHandler(dump.ProfileGoroutine))
+	mux.Handle("/debug/pprof/goroutineleak", profileHandler(dump.ProfileGoroutineLeak))
 	mux.Handle("/debug/census", census.Handler(opts...))
 	if page != nil {
 		mux.Handle("/{$}", page)
@@ -53,18 +52,22 @@ func startPprofServer(addr string, page http.Handler, opts ...census.Option) (*p
 
 // profileHandler serves profile name at ?debug=0 (the default), 1 or 2,
 // with the headers net/http/pprof sends.
-func profileHandler(name string) http.HandlerFunc {
+func profileHandler(name dump.Profile) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		debug, err := strconv.Atoi(r.FormValue("debug"))
-		if r.FormValue("debug") == "" {
-			debug, err = 0, nil
-		}
-		if err != nil || debug < 0 || debug > 2 {
-			http.Error(w, fmt.Sprintf("debug=%q: want 0, 1 or 2", r.FormValue("debug")), http.StatusBadRequest)
-			return
+		debug := dump.DebugProto
+		if v := r.FormValue("debug"); v != "" {
+			var err error
+			if debug, err = dump.ParseDebug(v); err != nil {
+				msg := err.Error()
+				if ve := (*dump.ValueError)(nil); errors.As(err, &ve) {
+					msg = "debug=" + ve.Reason() // as the query names it
+				}
+				http.Error(w, msg, http.StatusBadRequest)
+				return
+			}
 		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		if debug == 0 {
+		if debug == dump.DebugProto {
 			w.Header().Set("Content-Type", "application/octet-stream")
 			w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
 		} else {

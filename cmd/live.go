@@ -45,8 +45,8 @@ func newLivePage(o *parkOptions) *web.Live {
 		{Name: "--label", Value: orElse(strings.TrimPrefix(labels, ", "), "none besides reason and trace_reason")},
 		{Name: "--interval", Value: o.interval.String()},
 		{Name: "--dumps", Value: dumps},
-		{Name: "--debug", Value: strconv.Itoa(o.debug)},
-		{Name: "--profile", Value: o.profile},
+		{Name: "--debug", Value: strconv.Itoa(int(o.debug))},
+		{Name: "--profile", Value: string(o.profile)},
 		{Name: "--out", Value: out},
 		{Name: "--trace", Value: orElse(o.trace, "off")},
 	}

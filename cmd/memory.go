@@ -58,7 +58,7 @@ func memoryLimits() (limits []memoryLimit, asLimited bool) {
 
 // checkMemory refuses, up front, counts whose goroutines and dump buffer
 // would not fit under the smallest of the limits that apply.
-func checkMemory(groups []park.Group, debug int, profile string) error {
+func checkMemory(groups []park.Group) error {
 	limits, asLimited := memoryLimits()
 	if len(limits) == 0 {
 		return nil // no /proc: nothing to check against

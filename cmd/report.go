@@ -124,6 +124,9 @@ func writeHTMLReport(e *env, path string, r *web.Report) error {
 	if path == "-" {
 		return web.WriteReport(e.stdout, r)
 	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return usagef("report: --html %q is a directory: want a file in a writable directory, or - for stdout", path)
+	}
 	f, err := createAtomic(path)
 	if err != nil {
 		return usagef("report: --html %q: %v: want a file in a writable directory, or - for stdout", path, err)
@@ -132,5 +135,7 @@ func writeHTMLReport(e *env, path string, r *web.Report) error {
 	if err := web.WriteReport(f, r); err != nil {
 		return fmt.Errorf("report: --html %q: %v", path, err)
 	}
-	return f.commit()
+	// The user named this file: a second run rewrites it, as -o does for
+	// most tools (park's dumps, named by the tool, never replace a file).
+	return f.commitReplacing()
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -325,8 +324,6 @@ func stateOf(rows []pageState, state string) int {
 	return -1
 }
 
-var liveRE = regexp.MustCompile(`^live page on (http://\S+/)$`)
-
 // liveGroup is a row of the live page's table of parked groups.
 type liveGroup struct {
 	Reason string `json:"reason"`
@@ -346,7 +343,7 @@ func TestBrowserLive(t *testing.T) {
 	const parked = 5
 	p := start(t, nil, "park", "--http", "127.0.0.1:0", "--dumps", "0", "--interval", "1h",
 		"-n", fmt.Sprint(parked), "-r", "waiting for godot", "-r", "chan receive", "--label", "job=w7")
-	base := p.waitFor(liveRE)[1]
+	base := p.waitFor(liveLine)[1]
 	ctx := newBrowser(t)
 
 	do(t, ctx, "load the live page", chromedp.Navigate(base))
@@ -413,7 +410,7 @@ func TestBrowserLiveTrace(t *testing.T) {
 	traceFile := filepath.Join(t.TempDir(), "t.trace")
 	p := start(t, nil, "park", "--http", "127.0.0.1:0", "--dumps", "0", "--interval", "1h",
 		"-n", "2", "-r", "waiting for godot", "--trace-reason", "godot (trace)", "--trace", traceFile)
-	base := p.waitFor(liveRE)[1]
+	base := p.waitFor(liveLine)[1]
 	ctx := newBrowser(t)
 	do(t, ctx, "load the live page", chromedp.Navigate(base))
 	waitUntil(t, ctx, `document.getElementById("selected") !== null`)

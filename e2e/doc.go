@@ -13,7 +13,10 @@
 //
 //	GSYSINT_SKIP_HUGE=1   skip the 250k-goroutine dump (so does -short)
 //
-// The tests wait for a running process by reading its stderr line by line
-// until the line they need (parked ..., dump N: ..., serving pprof on ...)
-// appears, within a bound; they never sleep to synchronise.
+// park runs with --log-format json unless a test gives --log-format: the
+// tests read what it tells as events (package internal/events), and check
+// the text form through asText, whose lines are what a user reads. They
+// wait for a running process by reading its stderr line by line until the
+// event they need (parked, dump N, serving_pprof) appears, within a bound;
+// they never sleep to synchronise.
 package e2e

@@ -11,13 +11,14 @@ import (
 	"golang.org/x/exp/trace"
 )
 
-// DefaultTop is the number of stacks kept per reason when [Options.Top] is 0.
+// DefaultTop is the number of stacks per reason gsysint-demo trace shows
+// unless --top says otherwise.
 const DefaultTop = 5
 
 // Options tunes [Summarize].
 type Options struct {
-	// Top is how many stacks to keep per reason, most frequent first.
-	// 0 means DefaultTop; a negative value keeps them all.
+	// Top is how many stacks to keep per reason, most frequent first;
+	// 0 or less keeps them all, as dump.Options.Top does.
 	Top int
 	// MarkFuncPrefix marks block events as "ours": a transition is ours when
 	// one of the functions on its stack starts with this prefix (for the
@@ -172,9 +173,6 @@ type stackAcc struct {
 }
 
 func newAccumulator(opt Options) *accumulator {
-	if opt.Top == 0 {
-		opt.Top = DefaultTop
-	}
 	return &accumulator{opt: opt, reasons: make(map[string]*reasonAcc)}
 }
 
@@ -279,7 +277,7 @@ func (a *accumulator) finish() *Summary {
 			}
 			return slices.Compare(x.Funcs, y.Funcs)
 		})
-		if a.opt.Top >= 0 && len(r.Stacks) > a.opt.Top {
+		if a.opt.Top > 0 && len(r.Stacks) > a.opt.Top {
 			r.Stacks = r.Stacks[:a.opt.Top]
 		}
 		s.Reasons = append(s.Reasons, r)

@@ -66,7 +66,7 @@ func TestMain(m *testing.M) {
 
 func TestSummarizeScenario(t *testing.T) {
 	path, _ := scenarioTrace(t)
-	all, err := SummarizeFile(path, Options{Top: -1, MarkFuncPrefix: ourPrefix})
+	all, err := SummarizeFile(path, Options{MarkFuncPrefix: ourPrefix})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestSummarizeScenario(t *testing.T) {
 	for _, c := range scenarioCases {
 		t.Run(c.fn, func(t *testing.T) {
 			fn := "gsysint-demo/tracing." + c.fn
-			s, err := SummarizeFile(path, Options{Top: -1, MarkFuncPrefix: fn})
+			s, err := SummarizeFile(path, Options{MarkFuncPrefix: fn})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -157,13 +157,9 @@ func TestTop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := top
-		if top == 0 {
-			want = DefaultTop
-		}
 		for _, r := range s.Reasons {
-			if len(r.Stacks) > r.DistinctStacks || top >= 0 && len(r.Stacks) != min(want, r.DistinctStacks) ||
-				top < 0 && len(r.Stacks) != r.DistinctStacks {
+			if len(r.Stacks) > r.DistinctStacks || top > 0 && len(r.Stacks) != min(top, r.DistinctStacks) ||
+				top <= 0 && len(r.Stacks) != r.DistinctStacks {
 				t.Errorf("Top %d: %q keeps %d of %d stacks", top, r.Reason, len(r.Stacks), r.DistinctStacks)
 			}
 			if !slices.IsSortedFunc(r.Stacks, func(a, b Stack) int { return b.Count - a.Count }) {
@@ -314,7 +310,7 @@ func TestGoToolTrace(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go tool trace -d=parsed: %v\n%.2000s", err, out)
 	}
-	s, err := SummarizeFile(path, Options{Top: -1})
+	s, err := SummarizeFile(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

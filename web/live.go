@@ -151,7 +151,7 @@ type block struct {
 func takeSnapshot(want int64, writing string) (*snapshot, error) {
 	s := &snapshot{taken: time.Now(), byReason: map[string]*reasonIDs{}, blocks: map[int64]block{}}
 	var buf bytes.Buffer
-	timed := func(name string, w io.Writer, profile string, debug int) error {
+	timed := func(name string, w io.Writer, profile dump.Profile, debug dump.Debug) error {
 		start := time.Now()
 		_, err := dump.Write(w, profile, debug)
 		s.tookEach = append(s.tookEach, Setting{Name: name, Value: time.Since(start).Round(time.Millisecond).String()})
