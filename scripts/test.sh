@@ -73,7 +73,7 @@ for tc in $toolchains; do
   scripts/build.sh "$work/gsysint-demo-$tc"
   "$work/gsysint-demo-$tc" version
   step "race: engine packages (GOTOOLCHAIN=$tc)"
-  go test "$ldflags" -race -count=1 ./linked/... ./park/... ./dump/... ./tracing/... ./web/...
+  go test "$ldflags" -race -count=1 ./linked/... ./park/... ./census/... ./dump/... ./tracing/... ./web/...
 done
 export GOTOOLCHAIN=local
 
