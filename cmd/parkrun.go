@@ -72,7 +72,7 @@ func runPark(e *env, o *parkOptions) (err error) {
 		return usagef("park: %v", err)
 	}
 	if o.http != "" {
-		if r.srv, err = startPprofServer(o.http); err != nil {
+		if r.srv, err = startPprofServer(o.http, e.stderr); err != nil {
 			return usagef("park: --http %q: %v", o.http, err)
 		}
 	}

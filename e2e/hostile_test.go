@@ -1,0 +1,206 @@
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Hostile and huge input, many clients (issue 17): the --http server's
+// limits, checked against a real server on 127.0.0.1.
+
+// httpClients is how many clients the --http tests start at once.
+const httpClients = 50
+
+// goroutineCountRE reads the goroutine count off net/http/pprof's index
+// page: <tr><td>13</td><td><a href='goroutine?debug=1'>goroutine</a></td></tr>
+var goroutineCountRE = regexp.MustCompile(`<tr><td>(\d+)</td><td><a href='goroutine\?debug=1'>goroutine</a>`)
+
+// goroutines is the number of goroutines of the server at base, from its
+// index page (which takes no dump).
+func goroutines(t *testing.T, base string) int {
+	t.Helper()
+	m := goroutineCountRE.FindStringSubmatch(httpGet(t, base))
+	if m == nil {
+		t.Fatalf("no goroutine count on the index page %s", base)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// stallDump asks addr for a debug=2 dump over a connection with a 4 KiB
+// receive buffer, reads the status line, and reads no more: the server is
+// left blocked writing the dump (the test's dumps are several times larger
+// than what the kernel buffers for a connection whose window is that small).
+func stallDump(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	conn, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "GET /debug/pprof/goroutine?debug=2 HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+	conn.SetReadDeadline(time.Now().Add(lineBound))
+	status, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.Contains(status, "200") {
+		t.Fatalf("stalled dump: response %q, %v: want 200", status, err)
+	}
+	return conn
+}
+
+// TestHTTPClientsShareADump: while one client stalls a dump, 50 clients
+// ask for one too; they wait, and when the stalled client hangs up, one
+// dump is taken for all of them: every one of them gets the same bytes (a
+// dump taken per request differs, if only in the goroutine that took it,
+// which debug=2 prints first, as running), each complete.
+func TestHTTPClientsShareADump(t *testing.T) {
+	t.Parallel()
+	const count = 10000
+	p := start(t, nil, "park", "-n", strconv.Itoa(count), "--http", "127.0.0.1:0", "--serve-only")
+	m := p.waitFor(servingRE)
+	base, addr := m[1], m[2]
+	before := goroutines(t, base)
+	stalled := stallDump(t, addr)
+
+	bodies := make([]string, httpClients)
+	errs := make([]error, httpClients)
+	var wg sync.WaitGroup
+	for i := range httpClients {
+		wg.Go(func() {
+			resp, err := http.Get(base + "goroutine?debug=2")
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err == nil && resp.StatusCode != http.StatusOK {
+				err = fmt.Errorf("%s", resp.Status)
+			}
+			bodies[i], errs[i] = string(b), err
+		})
+	}
+	// Each waiting request has two goroutines in the server (its
+	// connection's and the one that watches for its client leaving).
+	p.pollUntil(fmt.Sprintf("%d clients waiting", httpClients), func() bool {
+		return goroutines(t, base) >= before+2*httpClients
+	})
+	stalled.Close()
+	wg.Wait()
+	distinct := map[string]int{}
+	for i, b := range bodies {
+		if errs[i] != nil {
+			t.Fatalf("client %d: %v", i, errs[i])
+		}
+		if n := countHeaders(b, defaultReason); n != count {
+			t.Fatalf("client %d: %d goroutines [%s] in its dump, want %d", i, n, defaultReason, count)
+		}
+		distinct[b]++
+	}
+	if len(distinct) != 1 {
+		t.Errorf("%d clients got %d different dumps, want one dump shared by all", httpClients, len(distinct))
+	}
+	p.interrupt(count)
+}
+
+// TestHTTPClientsThatLeaveCostNothing: 50 clients ask for a dump while
+// another client stalls one, then hang up. Their requests end at once,
+// though the dump they waited for is still held: the server's goroutine
+// count falls back while the stalled client still holds the dump. The
+// next dump shows none of them still waiting.
+func TestHTTPClientsThatLeaveCostNothing(t *testing.T) {
+	t.Parallel()
+	const count = 10000
+	p := start(t, nil, "park", "-n", strconv.Itoa(count), "--http", "127.0.0.1:0", "--serve-only")
+	m := p.waitFor(servingRE)
+	base, addr := m[1], m[2]
+	before := goroutines(t, base)
+	stalled := stallDump(t, addr)
+	holding := goroutines(t, base)
+
+	var conns []net.Conn
+	for range httpClients {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "GET /debug/pprof/goroutine?debug=2 HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+		conns = append(conns, c)
+	}
+	p.pollUntil(fmt.Sprintf("%d clients waiting", httpClients), func() bool {
+		return goroutines(t, base) >= holding+2*httpClients
+	})
+	for _, c := range conns {
+		c.Close()
+	}
+	p.pollUntil("the requests of the clients that left ended", func() bool {
+		return goroutines(t, base) <= holding
+	})
+	stalled.Close()
+	// The stalled dump's end is seen by the server a moment after the close.
+	p.pollUntil("the stalled dump ended", func() bool {
+		return goroutines(t, base) <= before
+	})
+	body := httpGet(t, base+"goroutine?debug=2")
+	if n := strings.Count(body, "gsysint-demo/cmd.(*sharedDumps).serve("); n != 1 {
+		t.Errorf("%d requests wait for a dump in the dump after the clients left, want 1 (its own):\n%s", n, clip(body, 3000))
+	}
+	p.interrupt(count)
+}
+
+// TestHTTPStopWithClientsWaiting: park stops at once though 50 clients wait
+// for a dump that a stalled client holds, and no dump is taken for them.
+func TestHTTPStopWithClientsWaiting(t *testing.T) {
+	t.Parallel()
+	const count = 10000
+	p := start(t, nil, "park", "-n", strconv.Itoa(count), "--http", "127.0.0.1:0", "--serve-only")
+	m := p.waitFor(servingRE)
+	base, addr := m[1], m[2]
+	stallDump(t, addr)
+	holding := goroutines(t, base)
+	for range httpClients {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "GET /debug/pprof/goroutine?debug=2 HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+	}
+	p.pollUntil(fmt.Sprintf("%d clients waiting", httpClients), func() bool {
+		return goroutines(t, base) >= holding+2*httpClients
+	})
+	p.signal(os.Interrupt)
+	code, stderr := p.wait()
+	if code != 0 {
+		t.Fatalf("exit status %d, want 0:\n%s", code, strings.Join(stderr, "\n"))
+	}
+	if n := released(t, stderr); n != count {
+		t.Errorf("released %d, want %d", n, count)
+	}
+	for _, l := range stderr {
+		if strings.HasPrefix(l, "http") {
+			t.Errorf("net/http's log line in park's stderr: %s", l)
+		}
+	}
+}
