@@ -2,11 +2,13 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/exp/trace"
 )
 
 // Hostile and huge input, many clients (issue 17): the --http server's
@@ -201,6 +205,66 @@ func TestHTTPStopWithClientsWaiting(t *testing.T) {
 	for _, l := range stderr {
 		if strings.HasPrefix(l, "http") {
 			t.Errorf("net/http's log line in park's stderr: %s", l)
+		}
+	}
+}
+
+// TestTraceCorruptOneLine: a trace with one flipped byte that x/exp/trace
+// explains with its whole frontier (dozens of lines for this small trace,
+// hundreds for larger ones) is refused in one line.
+func TestTraceCorruptOneLine(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "t.out")
+	wantExit(t, gsys(t, "park", "--trace", file, "--dumps", "1", "-o", dir), 0)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first flipped bit, from the header on, whose error from the
+	// parser itself spans lines.
+	var bad []byte
+	var parserErr error
+	for i := 16; i < len(data) && bad == nil; i++ {
+		for bit := range 8 {
+			b := bytes.Clone(data)
+			b[i] ^= 1 << bit
+			if err := readTrace(b); err != nil && strings.Count(err.Error(), "\n") >= 5 {
+				bad, parserErr = b, err
+				break
+			}
+		}
+	}
+	if bad == nil {
+		t.Fatalf("no flipped bit of the %d-byte trace gives a multi-line parser error", len(data))
+	}
+	t.Logf("the parser's error has %d lines; first: %q", strings.Count(parserErr.Error(), "\n")+1, strings.SplitN(parserErr.Error(), "\n", 2)[0])
+	corrupt := filepath.Join(dir, "corrupt.out")
+	if err := os.WriteFile(corrupt, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := gsys(t, "trace", corrupt)
+	wantExit(t, r, 2)
+	wantOneLine(t, r, corrupt, "not a readable execution trace")
+}
+
+// readTrace reads an execution trace to its end with x/exp/trace.
+func readTrace(b []byte) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	r, err := trace.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	for {
+		if _, err := r.ReadEvent(); err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
 		}
 	}
 }

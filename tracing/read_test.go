@@ -511,6 +511,9 @@ func TestCorrupt(t *testing.T) {
 			bad[i] ^= x
 			if _, err := summarizeBounded(t, bad); err != nil {
 				errs++
+				if strings.Contains(err.Error(), "\n") {
+					t.Errorf("flipped %#x at %d: the error spans lines (want one; the parser's whole state is in errors.Unwrap):\n%.500s", x, i, err)
+				}
 			} else {
 				oks++
 			}
