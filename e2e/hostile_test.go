@@ -268,3 +268,75 @@ func readTrace(b []byte) (err error) {
 		}
 	}
 }
+
+// TestReportURLFailures: report of a URL whose fetch fails (refused, an
+// error status, a body cut short, a timeout) exits 1, the work failed; a
+// URL that does not parse, or a body that is no dump, is bad input (2).
+// Every error is one line, and none shows the URL's password.
+func TestReportURLFailures(t *testing.T) {
+	t.Parallel()
+	r := gsys(t, "park", "-n", "100", "--dumps", "1")
+	wantExit(t, r, 0)
+	dumpText := r.stdout
+	if countHeaders(dumpText, defaultReason) != 100 {
+		t.Fatalf("park --dumps 1 wrote no dump of 100 goroutines to stdout:\n%v", r)
+	}
+	stop := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/missing", http.NotFound)
+	mux.HandleFunc("/text", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello, world\n") })
+	mux.HandleFunc("/cut", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(dumpText)))
+		io.WriteString(w, dumpText[:len(dumpText)/2])
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	})
+	mux.HandleFunc("/stall", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, dumpText[:len(dumpText)/2])
+		http.NewResponseController(w).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-stop:
+		}
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(ln)
+	defer srv.Close()
+	defer close(stop)
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+
+	const secret = "s3cr3tpw"
+	auth := "http://gopher:" + secret + "@"
+	for _, c := range []struct {
+		name, url string
+		args      []string
+		code      int
+		says      string
+	}{
+		{"refused", auth + closed.Addr().String() + "/debug/pprof/goroutine?debug=2", nil, 1, "refused"},
+		{"404", auth + ln.Addr().String() + "/missing", nil, 1, "404"},
+		{"cut", auth + ln.Addr().String() + "/cut", nil, 1, "unexpected EOF"},
+		{"timeout", auth + ln.Addr().String() + "/stall", []string{"--timeout", "300ms"}, 1, "Client.Timeout"},
+		{"not a dump", auth + ln.Addr().String() + "/text", nil, 2, "gopher:xxxxx@" + ln.Addr().String() + "/text"},
+		{"not a URL", auth + ln.Addr().String() + "/%zz", nil, 2, "not a URL"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := gsys(t, append(append([]string{"report"}, c.args...), c.url)...)
+			wantExit(t, r, c.code)
+			wantOneLine(t, r, c.says)
+			if strings.Contains(r.stderr, secret) {
+				t.Errorf("the password is in the error: %s", r.stderr)
+			}
+		})
+	}
+}
