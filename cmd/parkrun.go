@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -322,6 +323,9 @@ func onQuitRemoveTemps() func() {
 		select {
 		case <-quit:
 			temps.removeAll()
+			// The runtime's SIGQUIT dump and exit status 2, as for any
+			// Go program, not the crash of crashLoudly.
+			debug.SetTraceback("all")
 			signal.Reset(syscall.SIGQUIT)
 			syscall.Kill(os.Getpid(), syscall.SIGQUIT)
 		case <-done:

@@ -32,6 +32,7 @@ func reportCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "match", Usage: "keep goroutines whose wait reason or any function matches this regular expression"},
 		},
 		Action: func(c *cli.Context) error {
+			crashIfTested("report")
 			if c.NArg() > 1 {
 				return usagef("report: want one PATH, - or URL, got %d arguments", c.NArg())
 			}

@@ -3,11 +3,13 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -25,6 +27,12 @@ import (
 
 // httpClients is how many clients the --http tests start at once.
 const httpClients = 50
+
+// stallCount is the goroutines parked by the tests that stall a dump: their
+// debug=2 dump (~13 MB) must be well over what the kernel buffers for one
+// connection (up to 4 MiB sent, here), or a client that reads nothing
+// cannot hold the server's write.
+const stallCount = 50000
 
 // goroutineCountRE reads the goroutine count off net/http/pprof's index
 // page: <tr><td>13</td><td><a href='goroutine?debug=1'>goroutine</a></td></tr>
@@ -44,8 +52,7 @@ func goroutines(t *testing.T, base string) int {
 
 // stallDump asks addr for a debug=2 dump over a connection with a 4 KiB
 // receive buffer, reads the status line, and reads no more: the server is
-// left blocked writing the dump (the test's dumps are several times larger
-// than what the kernel buffers for a connection whose window is that small).
+// left blocked writing the dump (see stallCount).
 func stallDump(t *testing.T, addr string) net.Conn {
 	t.Helper()
 	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
@@ -79,29 +86,45 @@ func stallDump(t *testing.T, addr string) net.Conn {
 // which debug=2 prints first, as running), each complete.
 func TestHTTPClientsShareADump(t *testing.T) {
 	t.Parallel()
-	const count = 10000
-	p := start(t, nil, "park", "-n", strconv.Itoa(count), "--http", "127.0.0.1:0", "--serve-only")
+	p := start(t, nil, "park", "-n", strconv.Itoa(stallCount), "--http", "127.0.0.1:0", "--serve-only")
 	m := p.waitFor(servingRE)
 	base, addr := m[1], m[2]
 	before := goroutines(t, base)
 	stalled := stallDump(t, addr)
 
-	bodies := make([]string, httpClients)
-	errs := make([]error, httpClients)
+	type got struct {
+		sum     [sha256.Size]byte
+		headers int
+		err     error
+	}
+	results := make([]got, httpClients)
 	var wg sync.WaitGroup
 	for i := range httpClients {
 		wg.Go(func() {
 			resp, err := http.Get(base + "goroutine?debug=2")
 			if err != nil {
-				errs[i] = err
+				results[i].err = err
 				return
 			}
 			defer resp.Body.Close()
-			b, err := io.ReadAll(resp.Body)
-			if err == nil && resp.StatusCode != http.StatusOK {
-				err = fmt.Errorf("%s", resp.Status)
+			if resp.StatusCode != http.StatusOK {
+				results[i].err = fmt.Errorf("%s", resp.Status)
+				return
 			}
-			bodies[i], errs[i] = string(b), err
+			// Hashed and counted as it streams: 50 dumps of 13 MB.
+			h := sha256.New()
+			sc := bufio.NewScanner(io.TeeReader(resp.Body, h))
+			sc.Buffer(make([]byte, 64<<10), 1<<20)
+			for sc.Scan() {
+				if !bytes.HasPrefix(sc.Bytes(), []byte("goroutine ")) {
+					continue
+				}
+				if m := headerRE.FindStringSubmatch(sc.Text()); m != nil && m[2] == defaultReason {
+					results[i].headers++
+				}
+			}
+			results[i].err = sc.Err()
+			h.Sum(results[i].sum[:0])
 		})
 	}
 	// Each waiting request has two goroutines in the server (its
@@ -111,20 +134,20 @@ func TestHTTPClientsShareADump(t *testing.T) {
 	})
 	stalled.Close()
 	wg.Wait()
-	distinct := map[string]int{}
-	for i, b := range bodies {
-		if errs[i] != nil {
-			t.Fatalf("client %d: %v", i, errs[i])
+	distinct := map[[sha256.Size]byte]int{}
+	for i, r := range results {
+		if r.err != nil {
+			t.Fatalf("client %d: %v", i, r.err)
 		}
-		if n := countHeaders(b, defaultReason); n != count {
-			t.Fatalf("client %d: %d goroutines [%s] in its dump, want %d", i, n, defaultReason, count)
+		if r.headers != stallCount {
+			t.Fatalf("client %d: %d goroutines [%s] in its dump, want %d", i, r.headers, defaultReason, stallCount)
 		}
-		distinct[b]++
+		distinct[r.sum]++
 	}
 	if len(distinct) != 1 {
 		t.Errorf("%d clients got %d different dumps, want one dump shared by all", httpClients, len(distinct))
 	}
-	p.interrupt(count)
+	p.interrupt(stallCount)
 }
 
 // TestHTTPClientsThatLeaveCostNothing: 50 clients ask for a dump while
@@ -134,7 +157,7 @@ func TestHTTPClientsShareADump(t *testing.T) {
 // next dump shows none of them still waiting.
 func TestHTTPClientsThatLeaveCostNothing(t *testing.T) {
 	t.Parallel()
-	const count = 10000
+	const count = stallCount
 	p := start(t, nil, "park", "-n", strconv.Itoa(count), "--http", "127.0.0.1:0", "--serve-only")
 	m := p.waitFor(servingRE)
 	base, addr := m[1], m[2]
@@ -158,8 +181,10 @@ func TestHTTPClientsThatLeaveCostNothing(t *testing.T) {
 	for _, c := range conns {
 		c.Close()
 	}
+	// One goroutine stays: the one of the next dump, waiting for its
+	// turn, to find every client gone and take no dump.
 	p.pollUntil("the requests of the clients that left ended", func() bool {
-		return goroutines(t, base) <= holding
+		return goroutines(t, base) <= holding+1
 	})
 	stalled.Close()
 	// The stalled dump's end is seen by the server a moment after the close.
@@ -177,7 +202,7 @@ func TestHTTPClientsThatLeaveCostNothing(t *testing.T) {
 // for a dump that a stalled client holds, and no dump is taken for them.
 func TestHTTPStopWithClientsWaiting(t *testing.T) {
 	t.Parallel()
-	const count = 10000
+	const count = stallCount
 	p := start(t, nil, "park", "-n", strconv.Itoa(count), "--http", "127.0.0.1:0", "--serve-only")
 	m := p.waitFor(servingRE)
 	base, addr := m[1], m[2]
@@ -339,4 +364,36 @@ func TestReportURLFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCrashIsNotBadInput: a bug that crashes a command (here a panic in a
+// goroutine of report's, put there by a build of the test's own) ends the
+// process by SIGABRT with the runtime's traceback, never with exit status
+// 2, which says bad input. (park's SIGQUIT keeps status 2: TestSignalsLeaveNoTemps.)
+func TestCrashIsNotBadInput(t *testing.T) {
+	t.Parallel()
+	crashing := filepath.Join(t.TempDir(), "gsysint-demo-crashing")
+	build := exec.Command(goTool, "build", "-ldflags=-checklinkname=0 -X gsysint-demo/cmd.crashForTest=report", "-o", crashing, "gsysint-demo")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(build.Args, " "), err, out)
+	}
+	// No core file, whatever the user's ulimit -c (the children inherit it).
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_CORE, &rl); err == nil && rl.Cur != 0 {
+		rl.Cur = 0
+		syscall.Setrlimit(syscall.RLIMIT_CORE, &rl)
+	}
+	r := execute(t, nil, nil, t.TempDir(), crashing, "report", os.DevNull)
+	if r.code == 2 {
+		t.Fatalf("a crash exited 2, the status of bad input:\n%v", r)
+	}
+	if !strings.HasPrefix(r.state, "signal: aborted") {
+		t.Errorf("ended with %s, want signal: aborted (SIGABRT)", r.state)
+	}
+	if !strings.HasPrefix(r.stderr, "panic: crash test: a bug in report\n") || !strings.Contains(r.stderr, "\ngoroutine ") {
+		t.Errorf("stderr lacks the panic and its traceback:\n%s", clip(r.stderr, 3000))
+	}
+	// The same command, as built for every other test, reads /dev/null and
+	// refuses it as bad input.
+	wantExit(t, gsys(t, "report", os.DevNull), 2)
 }
