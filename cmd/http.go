@@ -37,8 +37,9 @@ type pprofServer struct {
 // keep-alive connection idle for httpIdleTimeout is closed; at most
 // maxHTTPConns(), half the open files allowed, are open at once, so that
 // clients cannot take the descriptors park's own files need (the rest
-// wait in the listen queue). A response is written under the write
-// deadlines of [sendChunk].
+// wait in the listen queue). A dump is written under the write deadlines
+// of [sendChunk]; net/http/pprof's own pages are small, and a client that
+// stalls one holds only its own connection.
 const (
 	httpHeaderTimeout = 10 * time.Second
 	httpIdleTimeout   = 30 * time.Second
