@@ -98,18 +98,30 @@ func maxHTTPConns() int {
 	return max(8, int(rl.Cur/2))
 }
 
-// limitListener accepts at most n connections open at once.
+// limitListener accepts at most n connections open at once. Close ends an
+// Accept that waits for a slot (Server.Shutdown waits for Serve to return).
 type limitListener struct {
 	net.Listener
-	slots chan struct{}
+	slots  chan struct{}
+	closed chan struct{}
+	close  func() error
 }
 
 func newLimitListener(ln net.Listener, n int) *limitListener {
-	return &limitListener{Listener: ln, slots: make(chan struct{}, n)}
+	l := &limitListener{Listener: ln, slots: make(chan struct{}, n), closed: make(chan struct{})}
+	l.close = sync.OnceValue(func() error {
+		close(l.closed)
+		return ln.Close()
+	})
+	return l
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
-	l.slots <- struct{}{}
+	select {
+	case l.slots <- struct{}{}:
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
 	c, err := l.Listener.Accept()
 	if err != nil {
 		<-l.slots
@@ -117,6 +129,8 @@ func (l *limitListener) Accept() (net.Conn, error) {
 	}
 	return &limitedConn{Conn: c, release: sync.OnceFunc(func() { <-l.slots })}, nil
 }
+
+func (l *limitListener) Close() error { return l.close() }
 
 type limitedConn struct {
 	net.Conn

@@ -89,8 +89,8 @@ func TestHTTPClientsShareADump(t *testing.T) {
 	p := start(t, nil, "park", "-n", strconv.Itoa(stallCount), "--http", "127.0.0.1:0", "--serve-only")
 	m := p.waitFor(servingRE)
 	base, addr := m[1], m[2]
-	before := goroutines(t, base)
 	stalled := stallDump(t, addr)
+	holding := goroutines(t, base)
 
 	type got struct {
 		sum     [sha256.Size]byte
@@ -128,9 +128,10 @@ func TestHTTPClientsShareADump(t *testing.T) {
 		})
 	}
 	// Each waiting request has two goroutines in the server (its
-	// connection's and the one that watches for its client leaving).
+	// connection's, and the one that watches for its client leaving,
+	// started as the handler is called), and the next dump one.
 	p.pollUntil(fmt.Sprintf("%d clients waiting", httpClients), func() bool {
-		return goroutines(t, base) >= before+2*httpClients
+		return goroutines(t, base) >= holding+2*httpClients+1
 	})
 	stalled.Close()
 	wg.Wait()
@@ -396,4 +397,39 @@ func TestCrashIsNotBadInput(t *testing.T) {
 	// The same command, as built for every other test, reads /dev/null and
 	// refuses it as bad input.
 	wantExit(t, gsys(t, "report", os.DevNull), 2)
+}
+
+// TestHTTPConnectionsLeaveParkItsFiles: under an open-file limit of 64,
+// 100 clients that connect and send a request (kept open, as keep-alive
+// clients keep theirs) take at most half the descriptors: park goes on
+// writing its dumps to files, and ends cleanly.
+func TestHTTPConnectionsLeaveParkItsFiles(t *testing.T) {
+	t.Parallel()
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash to set ulimit -n with")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(bash, "-c", `ulimit -n 64 && exec "$0" "$@"`, bin, "park", "-n", "100", "--http", "127.0.0.1:0", "--dumps", "0", "--interval", "20ms", "-o", dir)
+	p := startCmd(t, cmd)
+	addr := p.waitFor(servingRE)[2]
+	for range 100 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "GET /debug/pprof/cmdline HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+	}
+	// Ten dumps (200 ms) after every client connected: the server takes
+	// its share of them in well under that (without the cap, park's next
+	// file fails with "too many open files" within a few dumps).
+	n := len(matching(p.seen, dumpRE))
+	p.waitFor(regexp.MustCompile(fmt.Sprintf(`^dump %d: `, n+10)))
+	p.signal(os.Interrupt)
+	code, stderr := p.wait()
+	if code != 0 {
+		t.Fatalf("exit status %d, want 0:\n%s", code, strings.Join(stderr, "\n"))
+	}
+	released(t, stderr)
 }
