@@ -3,7 +3,6 @@ package cmd
 import (
 	"encoding/json"
 	"os"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -26,23 +25,17 @@ func traceCommand(e *env) *cli.Command {
 				return usagef("trace: want exactly one trace FILE, got %d arguments", c.NArg())
 			}
 			path := c.Args().First()
+			if _, err := os.Stat(path); err != nil {
+				return usagef("trace: %v", err)
+			}
 			top := c.Int("top")
 			if top == 0 {
 				return usagef("trace: --top 0: want a positive number of stacks, or negative for all")
 			}
-			f, err := os.Open(path)
+			s, err := tracing.SummarizeFile(path, tracing.Options{Top: top, MarkFuncPrefix: park.WaiterFunc})
 			if err != nil {
-				return usagef("trace: %v", err)
+				return usagef("trace: %s is not a readable execution trace: %v", path, err)
 			}
-			defer f.Close()
-			s, err := tracing.Summarize(f, tracing.Options{Top: top, MarkFuncPrefix: park.WaiterFunc})
-			if err != nil {
-				// One line (the parser's is cut to its first), saying it once.
-				msg := strings.TrimPrefix(err.Error(), "tracing: ")
-				msg = strings.TrimPrefix(msg, "not a readable execution trace: ")
-				return usagef("trace: %s is not a readable execution trace: %s", path, msg)
-			}
-			s.Source = path
 			if c.Bool("json") {
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")

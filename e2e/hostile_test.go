@@ -271,7 +271,7 @@ func TestTraceCorruptOneLine(t *testing.T) {
 	}
 	r := gsys(t, "trace", corrupt)
 	wantExit(t, r, 2)
-	wantOneLine(t, r, corrupt, "not a readable execution trace")
+	wantOneLine(t, r, corrupt, "execution trace")
 }
 
 // readTrace reads an execution trace to its end with x/exp/trace.
