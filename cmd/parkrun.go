@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -82,7 +83,7 @@ func runPark(e *env, o *parkOptions) (err error) {
 	}
 	if o.http != "" {
 		r.live = newLivePage(o)
-		if r.srv, err = startPprofServer(o.http, r.live); err != nil {
+		if r.srv, err = startPprofServer(o.http, e.stderr, r.live); err != nil {
 			// "listen tcp ADDR: bind: address already in use": the
 			// address is said already.
 			var op *net.OpError
@@ -329,6 +330,9 @@ func onQuitRemoveTemps() func() {
 		select {
 		case <-quit:
 			temps.removeAll()
+			// The runtime's SIGQUIT dump and exit status 2, as for any
+			// Go program, not the crash of crashLoudly.
+			debug.SetTraceback("all")
 			signal.Reset(syscall.SIGQUIT)
 			syscall.Kill(os.Getpid(), syscall.SIGQUIT)
 		case <-done:

@@ -2,9 +2,11 @@ package cmd
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -28,12 +30,14 @@ func reportCommand(e *env) *cli.Command {
 			"line, indentation, colour, gzip, a cut end) and says in one line what it undid or skipped.\n" +
 			"Colour on a terminal, unless NO_COLOR is set.",
 		Flags: []cli.Flag{
+			&cli.DurationFlag{Name: "timeout", Value: 5 * time.Minute, Usage: "for a URL: give up after `D`, the request and the whole body (0: no limit)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as JSON (schema: see package dump)"},
 			&cli.IntFlag{Name: "top", Value: 10, Usage: "stack groups shown, largest first; 0 for all"},
 			&cli.StringFlag{Name: "match", Usage: "keep goroutines whose wait reason, any function or any label (key=value) matches this regular expression"},
 			&cli.StringFlag{Name: "html", Usage: "write the summary as one self-contained HTML page to `FILE` (- for stdout); the 1000 largest groups unless --top is given", TakesFile: true},
 		},
 		Action: func(c *cli.Context) error {
+			crashIfTested("report")
 			if c.NArg() > 1 {
 				return usagef("report: want one PATH, - or URL, got %d arguments", c.NArg())
 			}
@@ -58,18 +62,26 @@ func reportCommand(e *env) *cli.Command {
 				// grows with its groups.
 				opt.Top = 1000
 			}
-			return runReport(e, c.Args().First(), opt, c.Bool("json"), html)
+			if c.Duration("timeout") < 0 {
+				return usagef("report: --timeout %v: want 0 (no limit) or more", c.Duration("timeout"))
+			}
+			return runReport(e, c.Args().First(), opt, c.Bool("json"), html, c.Duration("timeout"))
 		},
 	}
 }
 
-func runReport(e *env, src string, opt dump.Options, asJSON bool, html string) error {
-	in, name, closeIn, err := openReportInput(e, src)
+func runReport(e *env, src string, opt dump.Options, asJSON bool, html string, timeout time.Duration) error {
+	in, name, closeIn, err := openReportInput(e, src, timeout)
 	if err != nil {
 		return err
 	}
 	defer closeIn()
 	s, err := dump.ReadSummary(in, opt)
+	if body, ok := in.(*urlBody); ok && body.err != nil {
+		// The body was cut short or timed out: the work failed, whatever
+		// the reader made of what came.
+		return fmt.Errorf("report: %s: reading the response: %v", name, body.err)
+	}
 	if err != nil {
 		return usagef("report: %s: %v", name, err)
 	}
@@ -95,22 +107,30 @@ func useColor(w io.Writer) bool {
 
 // openReportInput opens a file, stdin or a URL, and says what it opened.
 // Stdin is handed over as it is, so that a file redirected to it is mapped
-// like a named one (dump.ReadSummary), and is not closed.
-func openReportInput(e *env, src string) (in io.Reader, name string, closeIn func() error, err error) {
+// like a named one (dump.ReadSummary), and is not closed. A URL is named
+// with its password redacted; a network failure is the work failing (exit
+// 1), not bad input.
+func openReportInput(e *env, src string, timeout time.Duration) (in io.Reader, name string, closeIn func() error, err error) {
 	switch {
 	case src == "" || src == "-":
 		return e.stdin, "stdin", func() error { return nil }, nil
 	case strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://"):
-		client := &http.Client{Timeout: 5 * time.Minute}
-		resp, err := client.Get(src)
+		name := redactURL(src)
+		u, err := url.Parse(src)
 		if err != nil {
+			return nil, "", nil, usagef("report: %s: not a URL: %v", name, errors.Unwrap(err))
+		}
+		client := &http.Client{Timeout: timeout}
+		resp, err := client.Get(u.String()) // src, as it parsed
+		if err != nil {
+			// net/http's error names the URL with its password redacted.
 			return nil, "", nil, fmt.Errorf("report: %v", err)
 		}
 		if resp.StatusCode != http.StatusOK {
 			resp.Body.Close()
-			return nil, "", nil, fmt.Errorf("report: %s: %s", src, resp.Status)
+			return nil, "", nil, fmt.Errorf("report: %s: %s", name, resp.Status)
 		}
-		return resp.Body, src, resp.Body.Close, nil
+		return &urlBody{r: resp.Body}, name, resp.Body.Close, nil
 	}
 	f, err := os.Open(src)
 	if err != nil {
@@ -138,4 +158,46 @@ func writeHTMLReport(e *env, path string, r *web.Report) error {
 	// The user named this file: a second run rewrites it, as -o does for
 	// most tools (park's dumps, named by the tool, never replace a file).
 	return f.commitReplacing()
+}
+
+// urlBody is a response body that keeps its first read error: a body cut
+// short (io.ErrUnexpectedEOF), a timeout, a reset connection.
+type urlBody struct {
+	r   io.Reader
+	err error
+}
+
+func (b *urlBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// redactURL is src with the password of its user information replaced by
+// "xxxxx", as url.URL.Redacted does; src need not parse, so that the error
+// that says it does not parse does not show the password either.
+func redactURL(src string) string {
+	if u, err := url.Parse(src); err == nil {
+		return u.Redacted()
+	}
+	scheme, rest, ok := strings.Cut(src, "://")
+	if !ok {
+		return src
+	}
+	authority, path, hasPath := strings.Cut(rest, "/")
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return src
+	}
+	user, _, hasPassword := strings.Cut(authority[:at], ":")
+	if !hasPassword {
+		return src
+	}
+	redacted := scheme + "://" + user + ":xxxxx" + authority[at:]
+	if hasPath {
+		redacted += "/" + path
+	}
+	return redacted
 }

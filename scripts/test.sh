@@ -11,7 +11,8 @@
 # without it since Go 1.23.
 #
 #   GSYSINT_TOOLCHAINS="local"  only the installed toolchain
-#   GSYSINT_FUZZTIME=10s        how long each fuzz target runs (0 skips them)
+#   GSYSINT_FUZZTIME=10s        how long each fuzz target runs (0 skips them;
+#                               scripts/fuzz.sh is the long run, 5m a target)
 #   GSYSINT_STRESS=N            multiplies the stress test's goroutines
 set -euo pipefail
 cd "$(dirname "$0")/.."
