@@ -14,30 +14,34 @@ import (
 // ReadSummary gives. Dumps one after another are told apart by
 //
 //   - a debug=1 title ("goroutine profile: total 6") after a profile;
-//   - context between debug=2 goroutines (a crash line, a log, a prompt;
-//     see Reading.Dumps);
-//   - a debug=2 goroutine id seen again: no dump lists a goroutine twice.
+//   - a debug=2 goroutine id seen again: no dump lists a goroutine twice;
+//   - with atContext, context between debug=2 goroutines (a crash line, a
+//     log, a prompt; see Reading.Dumps). Without it, dumps with context
+//     between them are added up, as ReadSummary adds them up: a log with
+//     several crashes, or a document that quotes dumps, holds dumps of
+//     different runs more often than a series. (A goroutine id seen again
+//     after the context is then no boundary.)
 //     runtime.Stack and the debug=2 profile print the goroutine that asked
 //     for the dump first, in state "running", then goroutine 1 and the
 //     others: a "running" goroutine with a stack just before the repeated
 //     id starts the next dump with it.
 //
-// The first Summary carries the input's preamble, headline and Reading
-// (with Dumps 1: they are not added up), the last its context after the
-// dumps; each Total counts that dump's goroutines.
-func ReadDumps(r io.Reader, opt Options) ([]*Summary, error) {
+// The first Summary carries the input's preamble, headline and Reading,
+// the last its context after the dumps; each Total counts that dump's
+// goroutines, and each Reading.Dumps the dumps added up in it.
+func ReadDumps(r io.Reader, opt Options, atContext bool) ([]*Summary, error) {
 	if f, ok := r.(*os.File); ok {
 		if b, unmap, ok := mapFile(f); ok {
 			defer unmap()
-			return dumpsOfBytes(b, opt)
+			return dumpsOfBytes(b, opt, atContext)
 		}
 	}
-	return splitDumps(r, opt)
+	return splitDumps(r, opt, atContext)
 }
 
 // dumpsOfBytes is ReadDumps on a mapped file: a file that holds one dump
 // is summarised in parts, as ReadSummary does.
-func dumpsOfBytes(b []byte, opt Options) (sums []*Summary, err error) {
+func dumpsOfBytes(b []byte, opt Options, atContext bool) (sums []*Summary, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer faultError(&err)
 	// "goroutine 1 [" twice: two dumps of one process (goroutine 1 is in
@@ -48,14 +52,17 @@ func dumpsOfBytes(b []byte, opt Options) (sums []*Summary, err error) {
 			return []*Summary{s}, err
 		}
 	}
-	return splitDumps(bytes.NewReader(b), opt)
+	return splitDumps(bytes.NewReader(b), opt, atContext)
 }
 
 // dumpSplitter hands each goroutine to the summarizer of its dump.
 type dumpSplitter struct {
-	opt    Options
-	zs     []*summarizer
-	totals []int
+	opt       Options
+	atContext bool
+	zs        []*summarizer
+	totals    []int
+	// parts counts the parser's dumps added up in each summarizer.
+	parts []int
 	// dump is the parser's number of the current dump (Goroutine.dump).
 	dump int
 	// ids are the goroutine ids seen in the current dump.
@@ -74,6 +81,7 @@ func (sp *dumpSplitter) add(g *Goroutine) {
 func (sp *dumpSplitter) next() {
 	sp.zs = append(sp.zs, newSummarizer(sp.opt))
 	sp.totals = append(sp.totals, 0)
+	sp.parts = append(sp.parts, 1)
 	clear(sp.ids)
 }
 
@@ -84,10 +92,17 @@ func (sp *dumpSplitter) each(g *Goroutine) {
 		sp.next()
 		sp.dump = d
 	case d != sp.dump:
-		// Context came between: the held goroutine ends its dump.
+		// A debug=1 title, or context came between: the held goroutine
+		// ends its dump.
 		sp.flushPending()
-		sp.next()
 		sp.dump = d
+		// A debug=1 record: no id, no state.
+		if g.ID == 0 && g.State == "" || sp.atContext {
+			sp.next()
+		} else {
+			sp.parts[len(sp.parts)-1]++
+			clear(sp.ids)
+		}
 	case g.ID != 0 && sp.ids[g.ID]:
 		held := sp.pending
 		sp.pending = nil
@@ -123,8 +138,8 @@ func (sp *dumpSplitter) flushPending() {
 }
 
 // splitDumps reads r in one pass, one summarizer per dump.
-func splitDumps(r io.Reader, opt Options) ([]*Summary, error) {
-	sp := &dumpSplitter{opt: opt, ids: map[int64]bool{}}
+func splitDumps(r io.Reader, opt Options, atContext bool) ([]*Summary, error) {
+	sp := &dumpSplitter{opt: opt, atContext: atContext, ids: map[int64]bool{}}
 	s, err := parse(r, sp.each)
 	if err != nil {
 		return nil, err
@@ -139,10 +154,10 @@ func splitDumps(r io.Reader, opt Options) ([]*Summary, error) {
 	}
 	sums := make([]*Summary, len(sp.zs))
 	for i, z := range sp.zs {
-		one := &Snapshot{Format: s.Format, Profile: s.Profile, Total: sp.totals[i], Reading: Reading{Dumps: 1}}
+		one := &Snapshot{Format: s.Format, Profile: s.Profile, Total: sp.totals[i], Reading: Reading{Dumps: sp.parts[i]}}
 		if i == 0 {
 			one.Preamble, one.Reading = s.Preamble, s.Reading
-			one.Reading.Dumps = 1
+			one.Reading.Dumps = sp.parts[i]
 		}
 		if i == len(sp.zs)-1 {
 			one.Context = s.Context
