@@ -3,6 +3,7 @@ package series
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"sync"
 
 	"gsysint-demo/dump"
@@ -94,7 +95,8 @@ func (m *Merger) Add(i int, sum *dump.Summary, dumps int) {
 func (m *Merger) Fail(i int, err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.sources[i].Error = err.Error()
+	// The command's prefix ("report: ") says nothing in a source's row.
+	m.sources[i].Error = strings.TrimPrefix(err.Error(), "report: ")
 }
 
 // Merged returns the view of what was added, with the top largest groups

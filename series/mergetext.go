@@ -17,7 +17,11 @@ func (v *Merged) WriteText(w io.Writer) error {
 	ew := &errwriter.Writer{W: w}
 	fmt.Fprintf(ew, "merged view of %d sources, %d goroutines", len(v.Sources), v.Total)
 	if v.Failed > 0 {
-		fmt.Fprintf(ew, " (%d sources could not be read)", v.Failed)
+		noun := "sources"
+		if v.Failed == 1 {
+			noun = "source"
+		}
+		fmt.Fprintf(ew, " (%d %s could not be read)", v.Failed, noun)
 	}
 	fmt.Fprintf(ew, ", compared on %s\n", v.ComparedOn)
 	tw := tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
