@@ -43,6 +43,8 @@ type parkRun struct {
 	srv  *pprofServer
 	live *web.Live // the page at / of --http
 	rec  *tracing.Recording
+	// prevSummary is the last dump's summary, for --summary's change.
+	prevSummary *dump.Summary
 }
 
 func runPark(e *env, o *parkOptions) (err error) {
@@ -282,11 +284,12 @@ func (r *parkRun) report(n int, d *written) error {
 	if !o.summary {
 		return nil
 	}
-	s, err := dump.ReadSummary(&d.text, dump.Options{Top: 3})
+	s, err := dump.ReadSummary(&d.text, dump.Options{})
 	if err != nil {
 		return fmt.Errorf("dump %d: summary: %w", n, err)
 	}
-	return s.WriteText(e.stderr)
+	r.prevSummary, err = writeParkSummary(e.stderr, n, s, r.prevSummary)
+	return err
 }
 
 // finish stops serving, releases every parked goroutine and writes the

@@ -282,3 +282,20 @@ func TestSeriesMergeLive(t *testing.T) {
 	a.interrupt(4)
 	b.interrupt(2)
 }
+
+// park --summary prints the table once, then what changed since the dump
+// before: for a park that parks nothing new, that nothing changed.
+func TestSeriesParkSummaryChange(t *testing.T) {
+	t.Parallel()
+	r := gsys(t, "park", "--summary", "--dumps", "3", "--interval", "10ms", "-r", "chan receive", "-n", "2")
+	wantExit(t, r, 0)
+	if n := strings.Count(r.stderr, "\nSTATE "); n != 1 {
+		t.Errorf("%d state tables on stderr, want 1 (the first dump's):\n%s", n, r.stderr)
+	}
+	for _, since := range []string{"1", "2"} {
+		re := regexp.MustCompile(`(?m)^since dump ` + since + `: (\d+) → (\d+) goroutines \(0\); no group changed$`)
+		if m := re.FindStringSubmatch(r.stderr); m == nil || m[1] != m[2] {
+			t.Errorf("no line matching %s:\n%s", re, r.stderr)
+		}
+	}
+}

@@ -177,3 +177,41 @@ func countsText(counts []int) string {
 	}
 	return strings.Join(parts, " → ")
 }
+
+// WriteChange prints, in a few lines, what changed from the first dump of
+// the series to its latest: the totals, then each group that changed
+// (new, gone, +N, −N), largest change first; "no change" when none did.
+// It is for a dump that follows another (park --summary), where the whole
+// table again would bury the change.
+func (s *Series) WriteChange(w io.Writer, since string) error {
+	ew := &errwriter.Writer{W: w}
+	n := len(s.Dumps)
+	if n < 2 {
+		return nil
+	}
+	first, last := s.Dumps[0].Total, s.Dumps[n-1].Total
+	fmt.Fprintf(ew, "since %s: %d → %d goroutines (%s)", since, first, last, Delta(last-first))
+	if s.Dumps[n-1].Leaked != s.Dumps[0].Leaked {
+		fmt.Fprintf(ew, ", leaked %d → %d", s.Dumps[0].Leaked, s.Dumps[n-1].Leaked)
+	}
+	changed := 0
+	for _, g := range s.Groups {
+		if g.Change != Same {
+			changed++
+		}
+	}
+	if changed == 0 {
+		fmt.Fprintln(ew, "; no group changed")
+		return ew.Err
+	}
+	fmt.Fprintf(ew, "; %d groups changed\n", changed)
+	tw := tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
+	for _, g := range s.Groups {
+		if g.Change == Same {
+			continue
+		}
+		fmt.Fprintf(tw, "  %s\t%d → %d\t%s\t%s\n", changeText(g), g.Counts[0], g.Counts[n-1], stateText(g.State), StackText(g.Frames))
+	}
+	tw.Flush()
+	return ew.Err
+}
