@@ -302,19 +302,30 @@ func watch(e *env, in reportInput, q *seriesRequest, interval time.Duration) err
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for n := 1; ; n++ {
-		var got []*dump.Summary
-		var err error
-		readInputs(e, []reportInput{in}, all, q, func(_ int, s []*dump.Summary, e error) { got, err = s, e })
-		if ctx.Err() != nil {
+		type fetched struct {
+			sums []*dump.Summary
+			err  error
+		}
+		ch := make(chan fetched, 1)
+		go readInputs(e, []reportInput{in}, all, q, func(_ int, s []*dump.Summary, err error) { ch <- fetched{s, err} })
+		var f fetched
+		select {
+		case f = <-ch:
+		case <-ctx.Done():
+			// A fetch under way is left to its timeout: the process ends.
+			fmt.Fprintln(e.stderr, "interrupted")
 			return nil
 		}
 		at := time.Now().Format("15:04:05")
-		if err != nil {
-			fmt.Fprintf(e.stderr, "%s fetch %d: %v\n", at, n, err)
+		if f.err != nil {
+			fmt.Fprintf(e.stderr, "%s fetch %d: %v\n", at, n, f.err)
 		} else {
-			s := got[len(got)-1]
-			dumps = append(dumps, series.Dump{Name: fmt.Sprintf("%s %s", inputName(in), at), Format: s.Format, Profile: s.Profile, Total: s.Total})
+			s := f.sums[len(f.sums)-1]
+			dumps = append(dumps, series.Dump{Name: fmt.Sprintf("fetch %d at %s", n, at), Format: s.Format, Profile: s.Profile, Total: s.Total})
 			sums = append(sums, s)
+			if len(sums) > maxWatched {
+				dumps, sums = dumps[1:], sums[1:]
+			}
 			if err := drawWatch(e, dumps, sums, q, tty, n); err != nil {
 				return err
 			}
@@ -328,6 +339,10 @@ func watch(e *env, in reportInput, q *seriesRequest, interval time.Duration) err
 	}
 }
 
+// maxWatched is the number of fetches --watch keeps: its memory stays
+// bounded however long it runs.
+const maxWatched = 64
+
 // drawWatch prints the series after fetch n.
 func drawWatch(e *env, dumps []series.Dump, sums []*dump.Summary, q *seriesRequest, tty bool, n int) error {
 	sr := series.Build(dumps, sums, series.Options{Window: q.window})
@@ -337,7 +352,7 @@ func drawWatch(e *env, dumps []series.Dump, sums []*dump.Summary, q *seriesReque
 	}
 	var b strings.Builder
 	if len(sums) == 1 {
-		fmt.Fprintf(&b, "fetch 1 (%s): %d goroutines; the comparison starts with the next fetch\n", dumps[0].Name, sums[0].Total)
+		fmt.Fprintf(&b, "%s: %d goroutines; the comparison starts with the next fetch\n", dumps[0].Name, sums[0].Total)
 	} else if err := sr.WriteText(&b, q.opt.Top); err != nil {
 		return err
 	}

@@ -299,3 +299,32 @@ func TestSeriesParkSummaryChange(t *testing.T) {
 		}
 	}
 }
+
+// report --watch on a live process, in a pipe: one block per fetch, the
+// parked group's count in each; Ctrl-C ends it with status 0.
+func TestSeriesWatch(t *testing.T) {
+	t.Parallel()
+	a := start(t, nil, "park", "--http", "127.0.0.1:0", "--serve-only", "-r", "waiting for godot", "-n", "4")
+	url := a.waitFor(servingRE)[1] + "goroutine?debug=2"
+	out, err := os.Create(filepath.Join(t.TempDir(), "watch.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	w := start(t, out, "report", "--watch", "--interval", "20ms", url)
+	var text []byte
+	w.pollUntil("three fetches shown", func() bool {
+		text, _ = os.ReadFile(out.Name())
+		return strings.Contains(string(text), "=== fetch 4\n")
+	})
+	w.signal(os.Interrupt)
+	if code, stderr := w.wait(); code != 0 {
+		t.Errorf("report --watch: exit status %d after SIGINT, want 0:\n%s", code, strings.Join(stderr, "\n"))
+	}
+	blocks := strings.Split(string(text), "=== fetch ")
+	re := regexp.MustCompile(`(?m)^0\s+4\s+4\s+4\s+\[waiting for godot\]\s+` + regexp.QuoteMeta(park.WaiterFunc))
+	if len(blocks) < 4 || !strings.HasPrefix(blocks[3], "3\nseries of 3 dumps") || !re.MatchString(blocks[3]) {
+		t.Errorf("report --watch: the third fetch's block is no series of 3 with a row matching %s:\n%s", re, text)
+	}
+	a.interrupt(4)
+}
