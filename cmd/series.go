@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -88,6 +89,9 @@ func newSeriesRequest(c *cli.Context, opt dump.Options, html string) (*seriesReq
 	}
 	if q.to != "" {
 		q.merge = true
+	}
+	if q.merge && html != "" {
+		return nil, usagef("report: --html shows one dump or a series of one process's dumps: for several processes, want the text, --json or --to pprof")
 	}
 	return q, nil
 }
@@ -199,6 +203,8 @@ func writeSeries(e *env, dumps []series.Dump, sums []*dump.Summary, q *seriesReq
 	}
 	sr := series.Build(dumps, sums, series.Options{Window: q.window})
 	switch {
+	case q.html != "":
+		return writeHTMLPage(e, q.html, func(w io.Writer) error { return web.WriteSeries(w, web.FromSeries(sr, q.opt.Top)) })
 	case q.asJSON:
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -369,4 +375,21 @@ func drawWatch(e *env, dumps []series.Dump, sums []*dump.Summary, q *seriesReque
 func isDir(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.IsDir()
+}
+
+// writeHTMLPage writes a page with write to path (temp name and rename),
+// or to stdout for "-".
+func writeHTMLPage(e *env, path string, write func(io.Writer) error) error {
+	if path == "-" {
+		return write(e.stdout)
+	}
+	f, err := createAtomic(path)
+	if err != nil {
+		return usagef("report: --html %q: %v: want a file in a writable directory, or - for stdout", path, err)
+	}
+	defer f.discard()
+	if err := write(f); err != nil {
+		return fmt.Errorf("report: --html %q: %v", path, err)
+	}
+	return f.commit()
 }

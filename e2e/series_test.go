@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net"
 	"os"
 	"path/filepath"
@@ -138,6 +139,21 @@ func TestSeriesParkDirectory(t *testing.T) {
 	} {
 		if !re.MatchString(r.stdout) {
 			t.Errorf("report %s: no line matching %s:\n%s", dir2, re, r.stdout)
+		}
+	}
+
+	// The page: the suspect, and the growing group with its counts.
+	page := filepath.Join(t.TempDir(), "series.html")
+	wantExit(t, gsys(t, "report", "--html", page, dir2), 0)
+	raw, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// html/template writes "+" as "&#43;".
+	shown := html.UnescapeString(string(raw))
+	for _, want := range []string{"<h2>Leak suspects: 1</h2>", "<b>+3</b>", "<b>+4</b> <span class=\"meta\">1 → 2 → 3 → 4 → 5</span>", "<b>new</b>"} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("report --html %s: the page lacks %q", dir2, want)
 		}
 	}
 
