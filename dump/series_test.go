@@ -1,0 +1,100 @@
+package dump
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// liveDumps writes n dumps of this process at debug, one after another,
+// and returns them with the goroutine count of each.
+func liveDumps(t *testing.T, n, debug int) ([]byte, []int) {
+	t.Helper()
+	var all bytes.Buffer
+	var totals []int
+	for range n {
+		st, err := Write(&all, "goroutine", debug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		totals = append(totals, st.Goroutines)
+	}
+	return all.Bytes(), totals
+}
+
+// readDumps runs ReadDumps on b, from a reader and from a file (mapped),
+// checks both agree, and returns the totals.
+func readDumps(t *testing.T, b []byte, atContext bool) ([]int, []*Summary) {
+	t.Helper()
+	fromReader, err := ReadDumps(bytes.NewReader(b), Options{}, atContext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "dumps.txt")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fromFile, err := ReadDumps(f, Options{}, atContext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var totals, fileTotals []int
+	for i := range fromReader {
+		totals = append(totals, fromReader[i].Total)
+	}
+	for i := range fromFile {
+		fileTotals = append(fileTotals, fromFile[i].Total)
+	}
+	if !reflect.DeepEqual(totals, fileTotals) {
+		t.Errorf("dumps read from a reader %v, from a file %v", totals, fileTotals)
+	}
+	return totals, fromReader
+}
+
+func TestReadDumpsBackToBack(t *testing.T) {
+	blockGoroutines(t, 5, 3, 0)
+	for _, debug := range []int{2, 1} {
+		b, want := liveDumps(t, 3, debug)
+		got, _ := readDumps(t, b, false)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("debug=%d: dumps of %v goroutines, want %v", debug, got, want)
+		}
+	}
+}
+
+// Dumps with context between them are added up, as ReadSummary adds them
+// up, unless atContext.
+func TestReadDumpsContext(t *testing.T) {
+	blockGoroutines(t, 5, 0, 0)
+	one, want := liveDumps(t, 1, 2)
+	two, want2 := liveDumps(t, 1, 2)
+	b := append(append(append([]byte{}, one...), "\nexit status 2\n$ ./app\n"...), two...)
+	got, sums := readDumps(t, b, false)
+	if len(got) != 1 || got[0] != want[0]+want2[0] || sums[0].Reading.Dumps != 2 {
+		t.Errorf("without atContext: dumps %v (Reading.Dumps %d), want one of %d, 2 added up", got, sums[0].Reading.Dumps, want[0]+want2[0])
+	}
+	if got, _ := readDumps(t, b, true); !reflect.DeepEqual(got, []int{want[0], want2[0]}) {
+		t.Errorf("with atContext: dumps %v, want %v", got, []int{want[0], want2[0]})
+	}
+}
+
+// One dump reads as ReadSummary reads it.
+func TestReadDumpsOneIsReadSummary(t *testing.T) {
+	blockGoroutines(t, 5, 3, 2)
+	b, _ := liveDumps(t, 1, 2)
+	_, sums := readDumps(t, b, false)
+	want, err := ReadSummary(bytes.NewReader(b), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != 1 || !reflect.DeepEqual(sums[0], want) {
+		t.Errorf("ReadDumps: %d summaries, want one equal to ReadSummary's:\n%+v\n%+v", len(sums), sums, want)
+	}
+}
