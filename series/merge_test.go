@@ -55,4 +55,3 @@ func TestMergeAndProfile(t *testing.T) {
 		}
 	}
 }
-
