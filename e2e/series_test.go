@@ -344,3 +344,23 @@ func TestSeriesWatch(t *testing.T) {
 	}
 	a.interrupt(4)
 }
+
+// The goroutineleak profile's (leaked) marks are counted per dump and
+// group.
+func TestSeriesLeaked(t *testing.T) {
+	t.Parallel()
+	if !hasLeakProfile(t) {
+		t.Skip("this binary has no goroutineleak profile")
+	}
+	dir := t.TempDir()
+	wantExit(t, gsys(t, "park", "-o", dir, "--profile", "goroutineleak", "--dumps", "2", "--interval", "10ms", "-r", "chan receive", "-n", "3"), 0)
+	s := reportSeries(t, dir)
+	g := parkedGroup(t, s.Groups, "chan receive")
+	if len(s.Dumps) != 2 || s.Dumps[0].Leaked < 3 || s.Dumps[1].Leaked < 3 || !slices.Equal(g.Leaked, []int{3, 3}) {
+		t.Errorf("dumps %+v, the parked group's leaked %v: want 2 dumps with at least 3 leaked, the group's 3 in each", s.Dumps, g.Leaked)
+	}
+	r := gsys(t, "report", dir)
+	if !regexp.MustCompile(`(?m)^0\s+3\s+3\s+\[chan receive\] \(leaked 3\)`).MatchString(r.stdout) {
+		t.Errorf("report %s: no row of [chan receive] (leaked 3):\n%s", dir, r.stdout)
+	}
+}

@@ -129,7 +129,7 @@ func (s *Series) WriteText(w io.Writer, top int) error {
 			if r.MaxMinutes[n-1] != r.MaxMinutes[from] {
 				minutes += " → " + strconv.Itoa(r.MaxMinutes[n-1])
 			}
-			fmt.Fprintf(tw, "%s\t%s%s\t%s\n", r.State, cols(r.Counts, "-"), Delta(r.Delta), minutes)
+			fmt.Fprintf(tw, "%s\t%s%s\t%s\n", r.State+leakedText(r.Leaked[n-1]), cols(r.Counts, "-"), Delta(r.Delta), minutes)
 		}
 		tw.Flush()
 	}
@@ -161,7 +161,7 @@ func (s *Series) WriteText(w io.Writer, top int) error {
 	tw = tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "CHANGE\t%sSTATE\tSTACK\n", head("")[1:])
 	for _, g := range groups {
-		fmt.Fprintf(tw, "%s\t%s%s\t%s\n", changeText(g), cols(g.Counts, "-"), stateText(g.State), StackText(g.Frames))
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\n", changeText(g), cols(g.Counts, "-"), stateText(g.State)+leakedText(g.Leaked[n-1]), StackText(g.Frames))
 	}
 	tw.Flush()
 	return ew.Err
@@ -172,6 +172,15 @@ func stateText(state string) string {
 		return "[?]"
 	}
 	return "[" + state + "]"
+}
+
+// leakedText marks the goroutines of the latest dump that the
+// goroutineleak profile marked leaked.
+func leakedText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (leaked %d)", n)
 }
 
 func countsText(counts []int) string {
