@@ -98,3 +98,21 @@ func TestReadDumpsOneIsReadSummary(t *testing.T) {
 		t.Errorf("ReadDumps: %d summaries, want one equal to ReadSummary's:\n%+v\n%+v", len(sums), sums, want)
 	}
 }
+
+// BenchmarkReadDumps100k reads the dump of dump100k (ten dumps of 10k
+// goroutines back to back) as ReadDumps does, from a stream: against
+// ReadSummary100k/stream, the cost of finding the dumps.
+func BenchmarkReadDumps100k(b *testing.B) {
+	input := dump100k(b)
+	b.SetBytes(int64(len(input)))
+	b.ReportAllocs()
+	for b.Loop() {
+		sums, err := ReadDumps(bytes.NewReader(input), Options{Top: 10}, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(sums) != 10 {
+			b.Fatalf("read %d dumps, want 10", len(sums))
+		}
+	}
+}

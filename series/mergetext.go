@@ -69,7 +69,7 @@ func (v *Merged) WriteText(w io.Writer) error {
 	for _, s := range v.Sources {
 		b.WriteString(strconv.Itoa(s.Total) + "\t")
 	}
-	fmt.Fprintf(tw, "%s(all groups)\t\n", b.String())
+	fmt.Fprintf(tw, "%s(all groups)\n", b.String())
 	tw.Flush()
 	return ew.Err
 }

@@ -9,6 +9,42 @@
 // shown with a group but are no part of its key: debug=2 text carries
 // them only with GODEBUG=tracebacklabels=1, so keying on them would part
 // the same goroutines differently in different formats.
+//
+// # Series JSON
+//
+// A [Series] marshals with every list present, counts in dump order:
+//
+//	{
+//	  "dumps": [{"name": "out/goroutine-0001.txt", "format": "debug2", "total": 6, "leaked": 0}, ...],
+//	  "total": 9,                        the latest dump's
+//	  "compared_on": "state and stack",  or "stack"
+//	  "left_out": [],                    what a comparison of different formats leaves out
+//	  "suspect_window": 3,
+//	  "states": [{"state": "chan receive", "counts": [3, 3, 4], "leaked": [0, 0, 0],
+//	              "max_minutes": [0, 1, 2], "delta": 1}],
+//	  "group_count": 5,
+//	  "groups": [{"state": "chan receive", "frames": [{"func": "main.worker", "file": "/src/main.go", "line": 12}],
+//	              "counts": [1, 2, 4], "leaked": [0, 0, 0], "delta": 3,
+//	              "change": "new" | "gone" | "grown" | "shrunk" | "same",
+//	              "labels": [{"key": "job", "value": "w7", "count": 4}]}],
+//	  "changes": {"grown": 1, "new": 1, "same": 3},
+//	  "suspects": [ groups as above, with "growth": 3 over the window ]
+//	}
+//
+// # Merged JSON
+//
+// A [Merged] marshals as:
+//
+//	{
+//	  "sources": [{"name": "127.0.0.1:6060", "input": "http://127.0.0.1:6060/debug/pprof/goroutine?debug=2",
+//	               "format": "debug2", "total": 11, "dumps": 1},
+//	              {"name": "db", "input": "db.txt", "total": 0, "error": "open db.txt: no such file or directory"}],
+//	  "total": 11, "failed": 1, "compared_on": "state and stack", "group_count": 9,
+//	  "groups": [{"state": "chan receive", "frames": [...], "counts": [4, 0], "leaked": 0, "total": 4}]
+//	}
+//
+// The text forms are made from the same values (WriteText, WriteChange);
+// testdata/golden pins both.
 package series
 
 import (
