@@ -364,3 +364,44 @@ func TestSeriesLeaked(t *testing.T) {
 		t.Errorf("report %s: no row of [chan receive] (leaked 3):\n%s", dir, r.stdout)
 	}
 }
+
+// An input that does not answer is given up after --timeout, on its own
+// line; the others are reported, exit status 1.
+func TestSeriesMergeTimeout(t *testing.T) {
+	t.Parallel()
+	hold := make(chan struct{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	// Accepts, reads nothing, answers nothing, until the test ends.
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				<-hold
+				c.Close()
+			}()
+		}
+	}()
+	defer close(hold)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "svc.txt")
+	wantExit(t, gsys(t, "park", "-o", dir, "--dumps", "1", "-r", "waiting for godot", "-n", "2"), 0)
+	if err := os.Rename(filepath.Join(dir, "goroutine-0001.txt"), path); err != nil {
+		t.Fatal(err)
+	}
+	silent := "http://" + ln.Addr().String() + "/debug/pprof/goroutine?debug=2"
+	r := gsys(t, "report", "--merge", "--timeout", "300ms", path, silent)
+	wantExit(t, r, 1)
+	if lines := r.stderrLines(); len(lines) != 1 || !strings.Contains(lines[0], "not read within --timeout 300ms") || !strings.Contains(lines[0], silent) {
+		t.Errorf("stderr %q: want one line saying %s was not read within --timeout 300ms", lines, silent)
+	}
+	if !regexp.MustCompile(`(?m)^2\s+2\s+-\s+\[waiting for godot\]`).MatchString(r.stdout) {
+		t.Errorf("the file's group is not in the merged view:\n%s", r.stdout)
+	}
+}
