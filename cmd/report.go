@@ -19,14 +19,21 @@ import (
 func reportCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "report",
-		Usage:     "summarise a goroutine dump: debug=2 text or crash output, debug=1 text, or the protobuf",
+		Usage:     "summarise a goroutine dump (debug=2 text or crash output, debug=1 text, or the protobuf); compare several over time or across processes",
 		ArgsUsage: "[PATH | - | URL | DIR]...",
 		Description: "Reads a file, stdin (- or no argument), or an http(s) URL such as\n" +
 			"http://127.0.0.1:6060/debug/pprof/goroutine?debug=2, detects the format from its content, and\n" +
 			"prints the goroutines by state and wait reason, the largest groups by state and stack (with\n" +
 			"file:line) and the labels. It reads a dump as logs and pastes leave it (a prefix on every\n" +
 			"line, indentation, colour, gzip, a cut end) and says in one line what it undid or skipped.\n" +
-			"Colour on a terminal, unless NO_COLOR is set.",
+			"Colour on a terminal, unless NO_COLOR is set.\n\n" +
+			"Several dumps (several inputs, a directory written by park -o DIR, or one input holding dumps\n" +
+			"one after another, as park's stdout does) are a series of one process: each group's count in\n" +
+			"each dump, what is new, gone, grown or shrunk, and the leak suspects (groups that grew in each\n" +
+			"of the last --suspect-window dumps). Dumps of several processes (URLs of several hosts, a\n" +
+			"directory of other files, --merge) make one merged view with a column per source; --to pprof\n" +
+			"writes it as a protobuf. An input that cannot be read is said on its own line, the others are\n" +
+			"reported, and the exit status is 1.",
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as JSON (schema: see package dump)"},
 			&cli.IntFlag{Name: "top", Value: 10, Usage: "stack groups shown, largest first; 0 for all"},

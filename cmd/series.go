@@ -107,8 +107,8 @@ func runInputs(e *env, c *cli.Context, q *seriesRequest) error {
 		return err
 	}
 	if c.Bool("watch") {
-		if len(set.ins) != 1 || q.merge {
-			return usagef("report: --watch: want one URL or file, got %d inputs", len(set.ins))
+		if len(set.ins) != 1 || q.merge || set.ins[0].arg == "-" {
+			return usagef("report: --watch %s: want one URL or file, read again at each --interval", strings.Join(args, " "))
 		}
 		if d := c.Duration("interval"); d <= 0 {
 			return usagef("report: --interval %v: want a positive duration, e.g. 2s", d)
