@@ -217,7 +217,11 @@ func (s *Series) WriteChange(w io.Writer, since string) error {
 		fmt.Fprintln(ew, "; no group changed")
 		return ew.Err
 	}
-	fmt.Fprintf(ew, "; %d groups changed\n", changed)
+	noun := "groups"
+	if changed == 1 {
+		noun = "group"
+	}
+	fmt.Fprintf(ew, "; %d %s changed\n", changed, noun)
 	tw := tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
 	for _, g := range s.Groups {
 		if g.Change == Same {
