@@ -311,7 +311,7 @@ func TestSeriesParkSummaryChange(t *testing.T) {
 		t.Errorf("%d state tables on stderr, want 1 (the first dump's):\n%s", n, r.stderr)
 	}
 	for _, since := range []string{"1", "2"} {
-		re := regexp.MustCompile(`(?m)^since dump ` + since + `: (\d+) → (\d+) goroutines \((0|[+−]\d+)\); (no group changed|\d+ groups changed)$`)
+		re := regexp.MustCompile(`(?m)^since dump ` + since + `: (\d+) → (\d+) goroutines \((0|[+−]\d+)\); (no group changed|\d+ groups? changed)$`)
 		if !re.MatchString(r.stderr) {
 			t.Errorf("no line matching %s:\n%s", re, r.stderr)
 		}
