@@ -26,6 +26,11 @@ import (
 //     others: a "running" goroutine with a stack just before the repeated
 //     id starts the next dump with it.
 //
+// A regular file is mapped and, when it holds one dump, read in parts as
+// ReadSummary reads it: it is looked at for a goroutine id seen again
+// only if "goroutine 1 [" occurs twice in it (goroutine 1 is in every
+// dump of a running program), or the parts found context between dumps.
+//
 // The first Summary carries the input's preamble, headline and Reading,
 // the last its context after the dumps; each Total counts that dump's
 // goroutines, and each Reading.Dumps the dumps added up in it.
@@ -82,7 +87,7 @@ func (sp *dumpSplitter) next() {
 	sp.zs = append(sp.zs, newSummarizer(sp.opt))
 	sp.totals = append(sp.totals, 0)
 	sp.parts = append(sp.parts, 1)
-	clear(sp.ids)
+	sp.forget()
 }
 
 func (sp *dumpSplitter) each(g *Goroutine) {
@@ -101,7 +106,7 @@ func (sp *dumpSplitter) each(g *Goroutine) {
 			sp.next()
 		} else {
 			sp.parts[len(sp.parts)-1]++
-			clear(sp.ids)
+			sp.forget()
 		}
 	case g.ID != 0 && sp.ids[g.ID]:
 		held := sp.pending
@@ -128,6 +133,14 @@ func (sp *dumpSplitter) each(g *Goroutine) {
 		return
 	}
 	sp.add(g)
+}
+
+// forget starts a new set of ids: a new map, as clear costs the map's
+// size so far (one large dump, then many small ones).
+func (sp *dumpSplitter) forget() {
+	if len(sp.ids) > 0 {
+		sp.ids = map[int64]bool{}
+	}
 }
 
 func (sp *dumpSplitter) flushPending() {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -115,4 +116,72 @@ func BenchmarkReadDumps100k(b *testing.B) {
 			b.Fatalf("read %d dumps, want 10", len(sums))
 		}
 	}
+}
+
+// FuzzReadDumps feeds the fixtures, alone, twice back to back and twice
+// with a line between, and mutations of them, to ReadDumps: it must not
+// panic, must refuse what ReadSummary refuses, read one dump as
+// ReadSummary does, lose no goroutine in splitting, and read a file as
+// it reads a stream (or, when "goroutine 1 [" is not in it twice and its
+// parts hold one dump, as ReadSummary reads it).
+func FuzzReadDumps(f *testing.F) {
+	for _, dir := range fixtureDirs(f) {
+		files, _ := filepath.Glob(filepath.Join(dir, "*"))
+		for _, name := range files {
+			if strings.HasSuffix(name, ".json") || strings.HasSuffix(name, ".gz") {
+				continue
+			}
+			b, err := os.ReadFile(name)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b, false)
+			f.Add(append(append([]byte{}, b...), b...), false)
+			f.Add(append(append(append([]byte{}, b...), "\n$ again\n"...), b...), true)
+		}
+	}
+	f.Fuzz(func(t *testing.T, in []byte, atContext bool) {
+		want, werr := ReadSummary(bytes.NewReader(in), Options{})
+		sums, err := ReadDumps(bytes.NewReader(in), Options{}, atContext)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("ReadDumps error %v, ReadSummary's %v", err, werr)
+		}
+		if err != nil {
+			return
+		}
+		if len(sums) == 0 {
+			t.Fatal("no summary and no error")
+		}
+		if len(sums) == 1 && !reflect.DeepEqual(sums[0], want) {
+			t.Fatalf("one dump:\n got %s\nwant %s", brief(sums[0]), brief(want))
+		}
+		if len(sums) > 1 {
+			total := 0
+			for _, s := range sums {
+				total += s.Total
+			}
+			if total != want.Matched {
+				t.Fatalf("%d dumps of %d goroutines in all, ReadSummary read %d", len(sums), total, want.Matched)
+			}
+		}
+		path := filepath.Join(t.TempDir(), "dumps")
+		if err := os.WriteFile(path, in, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		file, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer file.Close()
+		mapped, err := ReadDumps(file, Options{}, atContext)
+		if err != nil {
+			t.Fatalf("from a file: %v", err)
+		}
+		if bytes.Count(in, []byte("goroutine 1 [")) < 2 && want.Reading.Dumps <= 1 {
+			sums = []*Summary{want}
+		}
+		if !reflect.DeepEqual(mapped, sums) {
+			t.Fatalf("from a file: %d dumps, want %d", len(mapped), len(sums))
+		}
+	})
 }
