@@ -210,6 +210,7 @@ func Build(dumps []Dump, sums []*dump.Summary, opt Options) *Series {
 	groups := map[string]*GroupSeries{}
 	var order []*GroupSeries
 	states := map[string]*StateSeries{}
+	leaked := make([]int, n)
 	for i, sum := range sums {
 		for _, g := range sum.Groups {
 			state, frames := g.State, g.Frames
@@ -228,6 +229,7 @@ func Build(dumps []Dump, sums []*dump.Summary, opt Options) *Series {
 			}
 			gs.Counts[i] += g.Count
 			gs.Leaked[i] += g.Leaked
+			leaked[i] += g.Leaked
 			if len(g.Labels) > 0 {
 				gs.Labels = g.Labels
 			}
@@ -245,10 +247,9 @@ func Build(dumps []Dump, sums []*dump.Summary, opt Options) *Series {
 			ss.Leaked[i] += r.Leaked
 			ss.MaxMinutes[i] = max(ss.MaxMinutes[i], r.MaxMinutes)
 		}
-		dumps[i].Leaked = 0
-		for _, r := range sum.States {
-			dumps[i].Leaked += r.Leaked
-		}
+	}
+	for i := range dumps {
+		dumps[i].Leaked = leaked[i]
 	}
 	for _, ss := range states {
 		ss.Delta = ss.Counts[n-1] - ss.Counts[0]
