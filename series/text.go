@@ -138,11 +138,11 @@ func (s *Series) WriteText(w io.Writer, top int) error {
 	if s.Window == 0 {
 		fmt.Fprintln(ew, "leak suspects: none (one dump: nothing to compare)")
 	} else {
-		last := fmt.Sprintf("the last %d dumps", s.Window)
+		grown := fmt.Sprintf("grown in each of the last %d dumps", s.Window)
 		if s.Window == 1 {
-			last = "the last dump"
+			grown = "grown since the dump before"
 		}
-		fmt.Fprintf(ew, "leak suspects (groups grown in each of %s): %d\n", last, len(s.Suspects))
+		fmt.Fprintf(ew, "leak suspects (groups %s): %d\n", grown, len(s.Suspects))
 		for _, g := range s.Suspects {
 			fmt.Fprintf(ew, "  %s  %s  %s  (%s)\n", Delta(g.Growth), stateText(g.State), StackText(g.Frames), countsText(g.Counts[from:]))
 		}
