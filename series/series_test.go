@@ -1,7 +1,9 @@
 package series
 
 import (
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"gsysint-demo/dump"
@@ -92,5 +94,24 @@ func TestDelta(t *testing.T) {
 		if got := Delta(d); got != want {
 			t.Errorf("Delta(%d) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// Wait ages moving: each state's longest ", N minutes" per dump, and the
+// text's MINUTES column from the first shown to the latest.
+func TestBuildMinutes(t *testing.T) {
+	a := summary(dump.FormatDebug2, map[string]int{"chan receive": 2})
+	b := summary(dump.FormatDebug2, map[string]int{"chan receive": 2})
+	a.States[0].MaxMinutes, b.States[0].MaxMinutes = 1, 3
+	s := Build(make([]Dump, 2), []*dump.Summary{a, b}, Options{})
+	if len(s.States) != 1 || !slices.Equal(s.States[0].MaxMinutes, []int{1, 3}) {
+		t.Fatalf("states %+v: want chan receive, max minutes 1 then 3", s.States)
+	}
+	var text strings.Builder
+	if err := s.WriteText(&text, 0); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^chan receive\s+2\s+2\s+0\s+1 → 3$`).MatchString(text.String()) {
+		t.Errorf("no row 'chan receive 2 2 0 1 → 3':\n%s", text.String())
 	}
 }
