@@ -20,6 +20,8 @@ import (
 type reportInput struct {
 	arg    string // the path, "-" or the URL
 	source string // its source's name: host:port, file name, or --label-source's
+	// shown is how the output names it: a URL without its password.
+	shown string
 }
 
 // parkDumpName matches the names park -o DIR gives its dumps
@@ -49,7 +51,7 @@ func expandInputs(args []string, named map[string]string) (*inputSet, error) {
 				return nil, usagef("report: %q: not a URL: want http(s)://HOST:PORT/...", arg)
 			}
 			hosts[u.Host] = true
-			set.ins = append(set.ins, reportInput{arg: arg, source: cmp.Or(named[arg], u.Host)})
+			set.ins = append(set.ins, reportInput{arg: arg, source: cmp.Or(named[arg], u.Host), shown: u.Redacted()})
 			continue
 		}
 		if arg == "" || arg == "-" {

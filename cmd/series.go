@@ -184,8 +184,12 @@ func runSeries(e *env, ins []reportInput, q *seriesRequest) error {
 	return nil
 }
 
+// inputName names an input in the output.
 func inputName(in reportInput) string {
-	if in.arg == "-" {
+	switch {
+	case in.shown != "":
+		return in.shown
+	case in.arg == "-":
 		return "stdin"
 	}
 	return in.arg
