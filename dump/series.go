@@ -14,22 +14,24 @@ import (
 // ReadSummary gives. Dumps one after another are told apart by
 //
 //   - a debug=1 title ("goroutine profile: total 6") after a profile;
-//   - a debug=2 goroutine id seen again: no dump lists a goroutine twice;
+//   - goroutine 1 seen again in debug=2 text: it is in every dump of a
+//     running program, once. (Another id seen twice is no boundary: a
+//     crash can print the goroutine that crashed twice.) runtime.Stack and
+//     the debug=2 profile print the goroutine that asked for the dump
+//     first, in state "running", then goroutine 1 and the others: a
+//     "running" goroutine with a stack just before goroutine 1 starts the
+//     next dump with it;
 //   - with atContext, context between debug=2 goroutines (a crash line, a
 //     log, a prompt; see Reading.Dumps). Without it, dumps with context
 //     between them are added up, as ReadSummary adds them up: a log with
 //     several crashes, or a document that quotes dumps, holds dumps of
-//     different runs more often than a series. (A goroutine id seen again
-//     after the context is then no boundary.)
-//     runtime.Stack and the debug=2 profile print the goroutine that asked
-//     for the dump first, in state "running", then goroutine 1 and the
-//     others: a "running" goroutine with a stack just before the repeated
-//     id starts the next dump with it.
+//     different runs more often than a series; goroutine 1 after the
+//     context is then no boundary either.
 //
 // A regular file is mapped and, when it holds one dump, read in parts as
-// ReadSummary reads it: it is looked at for a goroutine id seen again
-// only if "goroutine 1 [" occurs twice in it (goroutine 1 is in every
-// dump of a running program), or the parts found context between dumps.
+// ReadSummary reads it: the goroutines are followed one by one only if
+// "goroutine 1 [" occurs twice in it, or the parts found context between
+// dumps.
 //
 // The first Summary carries the input's preamble, headline and Reading,
 // the last its context after the dumps; each Total counts that dump's
@@ -49,8 +51,7 @@ func ReadDumps(r io.Reader, opt Options, atContext bool) ([]*Summary, error) {
 func dumpsOfBytes(b []byte, opt Options, atContext bool) (sums []*Summary, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer faultError(&err)
-	// "goroutine 1 [" twice: two dumps of one process (goroutine 1 is in
-	// every dump while the program runs), perhaps behind a log prefix.
+	// "goroutine 1 [" twice: two dumps, perhaps behind a log prefix.
 	if bytes.Count(b, []byte("goroutine 1 [")) < 2 {
 		s, err := summarizeBytes(b, opt, max(1, min(runtime.GOMAXPROCS(0), len(b)/minPart)))
 		if err != nil || s.Reading.Dumps <= 1 {
@@ -70,8 +71,8 @@ type dumpSplitter struct {
 	parts []int
 	// dump is the parser's number of the current dump (Goroutine.dump).
 	dump int
-	// ids are the goroutine ids seen in the current dump.
-	ids map[int64]bool
+	// seen1: goroutine 1 is in the current dump.
+	seen1 bool
 	// pending is a copy of a "running" goroutine with a stack, held until
 	// the next goroutine says whether it starts the next dump.
 	pending *Goroutine
@@ -87,7 +88,7 @@ func (sp *dumpSplitter) next() {
 	sp.zs = append(sp.zs, newSummarizer(sp.opt))
 	sp.totals = append(sp.totals, 0)
 	sp.parts = append(sp.parts, 1)
-	sp.forget()
+	sp.seen1 = false
 }
 
 func (sp *dumpSplitter) each(g *Goroutine) {
@@ -106,9 +107,9 @@ func (sp *dumpSplitter) each(g *Goroutine) {
 			sp.next()
 		} else {
 			sp.parts[len(sp.parts)-1]++
-			sp.forget()
+			sp.seen1 = false
 		}
-	case g.ID != 0 && sp.ids[g.ID]:
+	case g.ID == 1 && sp.seen1:
 		held := sp.pending
 		sp.pending = nil
 		if held != nil && g.State == "running" {
@@ -117,14 +118,13 @@ func (sp *dumpSplitter) each(g *Goroutine) {
 		}
 		sp.next()
 		if held != nil {
-			sp.ids[held.ID] = true
 			sp.add(held)
 		}
 	default:
 		sp.flushPending()
 	}
-	if g.ID != 0 {
-		sp.ids[g.ID] = true
+	if g.ID == 1 {
+		sp.seen1 = true
 	}
 	if g.State == "running" && g.ID != 0 && len(g.Frames) > 0 {
 		c := *g
@@ -133,14 +133,6 @@ func (sp *dumpSplitter) each(g *Goroutine) {
 		return
 	}
 	sp.add(g)
-}
-
-// forget starts a new set of ids: a new map, as clear costs the map's
-// size so far (one large dump, then many small ones).
-func (sp *dumpSplitter) forget() {
-	if len(sp.ids) > 0 {
-		sp.ids = map[int64]bool{}
-	}
 }
 
 func (sp *dumpSplitter) flushPending() {
@@ -152,7 +144,7 @@ func (sp *dumpSplitter) flushPending() {
 
 // splitDumps reads r in one pass, one summarizer per dump.
 func splitDumps(r io.Reader, opt Options, atContext bool) ([]*Summary, error) {
-	sp := &dumpSplitter{opt: opt, atContext: atContext, ids: map[int64]bool{}}
+	sp := &dumpSplitter{opt: opt, atContext: atContext}
 	s, err := parse(r, sp.each)
 	if err != nil {
 		return nil, err
