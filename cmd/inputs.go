@@ -22,6 +22,9 @@ type reportInput struct {
 	source string // its source's name: host:port, file name, or --label-source's
 	// shown is how the output names it: a URL without its password.
 	shown string
+	// parkDir is the directory written by park -o that the input is a
+	// dump of, if it is one.
+	parkDir string
 }
 
 // parkDumpName matches the names park -o DIR gives its dumps
@@ -72,11 +75,12 @@ func expandInputs(args []string, named map[string]string) (*inputSet, error) {
 			set.distinct = true
 		}
 		for _, f := range files {
-			source := filepath.Base(f)
+			in := reportInput{arg: f, source: cmp.Or(named[f], named[arg], filepath.Base(f))}
 			if park {
-				source = filepath.Base(filepath.Clean(arg))
+				in.parkDir = arg
+				in.source = cmp.Or(named[arg], filepath.Base(filepath.Clean(arg)))
 			}
-			set.ins = append(set.ins, reportInput{arg: f, source: cmp.Or(named[f], named[arg], source)})
+			set.ins = append(set.ins, in)
 		}
 	}
 	if len(hosts) > 1 {
@@ -130,6 +134,19 @@ func dirInputs(dir string) (files []string, park bool, err error) {
 		return nil, false, usagef("report: %s: no files in the directory: want dumps (park -o %s writes them)", dir, dir)
 	}
 	return files, false, nil
+}
+
+// latestOfEach keeps, of the dumps of each park -o directory, the last:
+// in a merged view a directory is one process, seen as it is now.
+func latestOfEach(ins []reportInput) []reportInput {
+	var kept []reportInput
+	for i, in := range ins {
+		if in.parkDir != "" && i+1 < len(ins) && ins[i+1].parkDir == in.parkDir {
+			continue
+		}
+		kept = append(kept, in)
+	}
+	return kept
 }
 
 func isURL(s string) bool {

@@ -116,7 +116,7 @@ func runInputs(e *env, c *cli.Context, q *seriesRequest) error {
 		return watch(e, set.ins[0], q, c.Duration("interval"))
 	}
 	if q.merge || set.distinct {
-		return runMerged(e, set.ins, q)
+		return runMerged(e, latestOfEach(set.ins), q)
 	}
 	return runSeries(e, set.ins, q)
 }

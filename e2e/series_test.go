@@ -182,6 +182,17 @@ func TestSeriesStableParkFlagsNothing(t *testing.T) {
 	}
 	wantCounts(t, "chan receive", parkedGroup(t, s.Groups, "chan receive"), slices.Repeat([]int{3}, 8), series.Same)
 	wantCounts(t, "waiting for godot", parkedGroup(t, s.Groups, "waiting for godot"), slices.Repeat([]int{3}, 8), series.Same)
+
+	// Merged with other processes, the directory is one: its latest dump.
+	r = gsys(t, "report", "--merge", "--json", dir)
+	wantExit(t, r, 0)
+	var v series.Merged
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Sources) != 1 || filepath.Base(v.Sources[0].Input) != "goroutine-0008.txt" || v.Sources[0].Name != filepath.Base(dir) {
+		t.Errorf("report --merge %s: sources %+v, want one, %s from goroutine-0008.txt", dir, v.Sources, filepath.Base(dir))
+	}
 }
 
 // dumpLineRE is park's line after each dump: dump 2: goroutine debug=2, 9 goroutines, ...
