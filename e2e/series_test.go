@@ -422,3 +422,49 @@ func TestSeriesMergeTimeout(t *testing.T) {
 		t.Errorf("the file's group is not in the merged view:\n%s", r.stdout)
 	}
 }
+
+// Bad flags of several dumps: one line naming the value, exit 2, nothing
+// written; two unreadable inputs: a line each, exit 2 (all bad input).
+func TestSeriesBadInput(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "g.txt")
+	wantExit(t, gsys(t, "park", "-o", dir, "--dumps", "1", "-n", "1"), 0)
+	if err := os.Rename(filepath.Join(dir, "goroutine-0001.txt"), file); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.pb.gz")
+	for _, c := range []struct {
+		args  []string
+		names []string
+	}{
+		{[]string{"--suspect-window", "0", file, file}, []string{"--suspect-window 0"}},
+		{[]string{"--parallel", "0", file, file}, []string{"--parallel 0"}},
+		{[]string{"--timeout", "-1s", file, file}, []string{"--timeout -1s"}},
+		{[]string{"--to", "svg", "--out", out, file}, []string{`--to "svg"`, "pprof"}},
+		{[]string{"--to", "pprof", file}, []string{"--to pprof", "--out"}},
+		{[]string{"--out", out, file}, []string{"--out", "--to pprof"}},
+		{[]string{"--label-source", "api", file}, []string{`--label-source "api"`, "NAME=INPUT"}},
+		{[]string{"--label-source", "api=other.txt", file}, []string{"other.txt"}},
+		{[]string{"--watch", file, file}, []string{"--watch", "one URL or file"}},
+		{[]string{"--merge", "--html", filepath.Join(dir, "p.html"), file}, []string{"--html", "--to pprof"}},
+	} {
+		r := gsys(t, append([]string{"report"}, c.args...)...)
+		wantExit(t, r, 2)
+		wantOneLine(t, r, c.names...)
+	}
+	for _, name := range []string{"out.pb.gz", "p.html"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			t.Errorf("%s written by a refused command", name)
+		}
+	}
+	text := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(text, []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := gsys(t, "report", text, filepath.Join(dir, "missing"))
+	wantExit(t, r, 2)
+	if lines := r.stderrLines(); len(lines) != 2 || !strings.Contains(lines[0], text) || !strings.Contains(lines[1], "missing") {
+		t.Errorf("stderr %q: want a line for %s, then one for missing", lines, text)
+	}
+}
