@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -37,6 +38,19 @@ func goldenMerged() *Merged {
 	return m.Merged(0)
 }
 
+// goldenWide is more sources than the text has columns for.
+func goldenWide() *Merged {
+	var sources []Source
+	for i := range maxColumns + 2 {
+		sources = append(sources, Source{Name: fmt.Sprintf("svc-%d", i), Input: fmt.Sprintf("svc-%d.txt", i)})
+	}
+	m := NewMerger(sources)
+	for i := range sources {
+		m.Add(i, summary(dump.FormatDebug2, map[string]int{"chan receive": i + 1, "running": 1}), 1)
+	}
+	return m.Merged(0)
+}
+
 // The JSON and text of a series and a merged view: one producer each,
 // pinned (go test -run Golden -update rewrites them).
 func TestGolden(t *testing.T) {
@@ -49,6 +63,7 @@ func TestGolden(t *testing.T) {
 		{"change.txt", func(b *bytes.Buffer) error { return goldenSeries().WriteChange(b, "dump 1") }},
 		{"merged.json", func(b *bytes.Buffer) error { return jsonOf(b, goldenMerged()) }},
 		{"merged.txt", func(b *bytes.Buffer) error { return goldenMerged().WriteText(b) }},
+		{"merged-wide.txt", func(b *bytes.Buffer) error { return goldenWide().WriteText(b) }},
 	} {
 		var got bytes.Buffer
 		if err := c.write(&got); err != nil {

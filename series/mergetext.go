@@ -1,8 +1,10 @@
 package series
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -44,18 +46,28 @@ func (v *Merged) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintln(ew)
 	tw = tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
+	if len(v.Sources) > maxColumns {
+		v.writeWide(tw)
+	} else {
+		v.writeColumns(tw)
+	}
+	tw.Flush()
+	return ew.Err
+}
+
+// writeColumns writes the groups with a column per source, then the
+// totals.
+func (v *Merged) writeColumns(tw io.Writer) {
 	var head strings.Builder
 	head.WriteString("TOTAL\t")
 	for i := range v.Sources {
 		fmt.Fprintf(&head, "S%d\t", i+1)
 	}
 	fmt.Fprintf(tw, "%sSTATE\tSTACK\n", head.String())
-	totals := make([]int, len(v.Sources))
 	for _, g := range v.Groups {
 		var b strings.Builder
 		b.WriteString(strconv.Itoa(g.Total) + "\t")
-		for i, c := range g.Counts {
-			totals[i] += c
+		for _, c := range g.Counts {
 			if c == 0 {
 				b.WriteString("-\t")
 				continue
@@ -70,6 +82,25 @@ func (v *Merged) WriteText(w io.Writer) error {
 		b.WriteString(strconv.Itoa(s.Total) + "\t")
 	}
 	fmt.Fprintf(tw, "%s(all groups)\n", b.String())
-	tw.Flush()
-	return ew.Err
+}
+
+// writeWide writes the groups of more sources than columns fit: for each,
+// the number of sources that have it and the largest three.
+func (v *Merged) writeWide(tw io.Writer) {
+	fmt.Fprintf(tw, "TOTAL\tSOURCES\tLARGEST\tSTATE\tSTACK\n")
+	for _, g := range v.Groups {
+		var in []int
+		for i, c := range g.Counts {
+			if c > 0 {
+				in = append(in, i)
+			}
+		}
+		slices.SortStableFunc(in, func(a, b int) int { return cmp.Compare(g.Counts[b], g.Counts[a]) })
+		largest := make([]string, 0, 3)
+		for _, i := range in[:min(3, len(in))] {
+			largest = append(largest, fmt.Sprintf("S%d %d", i+1, g.Counts[i]))
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\n", g.Total, len(in), strings.Join(largest, ", "), stateText(g.State), StackText(g.Frames))
+	}
+	fmt.Fprintf(tw, "%d\t%d\t\t(all groups)\n", v.Total, len(v.Sources)-v.Failed)
 }
