@@ -47,6 +47,8 @@ type parkRun struct {
 	live *web.Live // the page at / of --http
 	rec  *tracing.Recording
 	log  *events.Writer // stderr, in --log-format
+	// prevSummary is the last dump's summary, for --summary's change.
+	prevSummary *dump.Summary
 }
 
 // emit tells the user ev on stderr. A stderr that fails is no reason to
@@ -285,11 +287,16 @@ func (r *parkRun) report(n int, d *written) error {
 	if !o.summary {
 		return nil
 	}
-	s, err := dump.ReadSummary(&d.text, dump.Options{Top: 3})
+	s, err := dump.ReadSummary(&d.text, dump.Options{})
 	if err != nil {
 		return fmt.Errorf("dump %d: summary: %w", n, err)
 	}
-	return r.log.Emit(events.Summary{N: n, Summary: s})
+	shown, change, err := parkSummaryChange(n, s, r.prevSummary)
+	if err != nil {
+		return fmt.Errorf("dump %d: summary: %w", n, err)
+	}
+	r.prevSummary = s
+	return r.log.Emit(events.Summary{N: n, Summary: shown, Change: change})
 }
 
 // finish stops serving, releases every parked goroutine and writes the

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,32 +14,36 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"gsysint-demo/dump"
+	"gsysint-demo/series"
 	"gsysint-demo/web"
 )
 
 func reportCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "report",
-		Usage:     "summarise a goroutine dump: debug=2 text or crash output, debug=1 text, or the protobuf",
-		ArgsUsage: "[PATH | - | URL]",
+		Usage:     "summarise a goroutine dump (debug=2 text or crash output, debug=1 text, or the protobuf); compare several over time or across processes",
+		ArgsUsage: "[PATH | - | URL | DIR]...",
 		Description: "Reads a file, stdin (- or no argument), or an http(s) URL such as\n" +
 			"http://127.0.0.1:6060/debug/pprof/goroutine?debug=2, detects the format from its content, and\n" +
 			"prints the goroutines by state and wait reason, the largest groups by state and stack (with\n" +
 			"file:line) and the labels. It reads a dump as logs and pastes leave it (a prefix on every\n" +
 			"line, indentation, colour, gzip, a cut end) and says in one line what it undid or skipped.\n" +
-			"Colour on a terminal, unless NO_COLOR is set.",
-		Flags: []cli.Flag{
-			&cli.DurationFlag{Name: "timeout", Value: 5 * time.Minute, Usage: "for a URL: give up after `D`, the request and the whole body (0: no limit)"},
+			"Colour on a terminal, unless NO_COLOR is set.\n\n" +
+			"Several dumps (several inputs, a directory written by park -o DIR, or one input holding dumps\n" +
+			"one after another, as park's stdout does) are a series of one process: each group's count in\n" +
+			"each dump, what is new, gone, grown or shrunk, and the leak suspects (groups that grew in each\n" +
+			"of the last --suspect-window dumps). Dumps of several processes (URLs of several hosts, a\n" +
+			"directory of other files, --merge) make one merged view with a column per source; --to pprof\n" +
+			"writes it as a protobuf. An input that cannot be read is said on its own line, the others are\n" +
+			"reported, and the exit status is 1.",
+		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as JSON (schema: see package dump)"},
 			&cli.IntFlag{Name: "top", Value: 10, Usage: "stack groups shown, largest first; 0 for all"},
 			&cli.StringFlag{Name: "match", Usage: "keep goroutines whose wait reason, any function or any label (key=value) matches this regular expression"},
 			&cli.StringFlag{Name: "html", Usage: "write the summary as one self-contained HTML page to `FILE` (- for stdout); the 1000 largest groups unless --top is given", TakesFile: true},
-		},
+		}, seriesFlags()...),
 		Action: func(c *cli.Context) error {
 			crashIfTested("report")
-			if c.NArg() > 1 {
-				return usagef("report: want one PATH, - or URL, got %d arguments", c.NArg())
-			}
 			opt := dump.Options{Top: c.Int("top")}
 			if opt.Top < 0 {
 				return usagef("report: --top %d: want 0 (all) or more", opt.Top)
@@ -62,41 +65,43 @@ func reportCommand(e *env) *cli.Command {
 				// grows with its groups.
 				opt.Top = 1000
 			}
-			if c.Duration("timeout") < 0 {
-				return usagef("report: --timeout %v: want 0 (no limit) or more", c.Duration("timeout"))
+			q, err := newSeriesRequest(c, opt, html)
+			if err != nil {
+				return err
 			}
-			return runReport(e, c.Args().First(), opt, c.Bool("json"), html, c.Duration("timeout"))
+			if manyInputs(c) {
+				return runInputs(e, c, q)
+			}
+			return runReport(e, c.Args().First(), q)
 		},
 	}
 }
 
-func runReport(e *env, src string, opt dump.Options, asJSON bool, html string, timeout time.Duration) error {
-	in, name, closeIn, err := openReportInput(e, src, timeout)
+// runReport reports the one input src: its summary, or, when it holds
+// several dumps one after another, their series.
+func runReport(e *env, src string, q *seriesRequest) error {
+	in, name, closeIn, err := openReportInput(e, src, q.timeout)
 	if err != nil {
 		return err
 	}
 	defer closeIn()
-	s, err := dump.ReadSummary(in, opt)
-	if body, ok := in.(*urlBody); ok && body.err != nil {
-		// The body was cut short or timed out: the work failed, whatever
-		// the reader made of what came.
-		return fmt.Errorf("report: %s: reading the response: %v", name, body.err)
+	all := q.opt
+	all.Top = 0 // a series compares every group; one summary is cut to --top below
+	sums, err := dump.ReadDumps(in, all, q.splitContext)
+	if err := bodyError(in, name); err != nil {
+		return err
 	}
 	if err != nil {
 		return usagef("report: %s: %v", name, err)
 	}
-	if html != "" {
-		return writeHTMLReport(e, html, web.FromSummary(s, name))
+	dumps := make([]series.Dump, len(sums))
+	for i, s := range sums {
+		dumps[i] = series.Dump{Name: fmt.Sprintf("%s#%d", name, i+1), Format: s.Format, Profile: s.Profile, Total: s.Total}
 	}
-	if asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(s)
+	if len(sums) == 1 {
+		dumps[0].Name = name
 	}
-	if useColor(e.stdout) {
-		return s.WriteColorText(e.stdout)
-	}
-	return s.WriteText(e.stdout)
+	return writeSeries(e, dumps, sums, q)
 }
 
 // useColor reports whether text for w may be coloured: w is a terminal,
@@ -200,4 +205,13 @@ func redactURL(src string) string {
 		redacted += "/" + path
 	}
 	return redacted
+}
+
+// bodyError is the error of a URL's body that was cut short or timed out:
+// the work failed (exit 1), whatever the reader made of what came.
+func bodyError(in io.Reader, name string) error {
+	if body, ok := in.(*urlBody); ok && body.err != nil {
+		return fmt.Errorf("report: %s: reading the response: %v", name, body.err)
+	}
+	return nil
 }

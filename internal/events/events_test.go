@@ -39,6 +39,7 @@ func sample(t *testing.T) []Event {
 		Dump{N: 1, Profile: dump.ProfileGoroutine, Debug: dump.DebugStacks, Goroutines: 9, Bytes: 4266, Elapsed: 192696 * time.Nanosecond},
 		Dump{N: 2, Profile: dump.ProfileGoroutineLeak, Debug: dump.DebugProto, Goroutines: 9, Bytes: 1 << 30, Elapsed: 3 * time.Second, Path: "out/goroutineleak-0002.pb.gz"},
 		Summary{N: 1, Summary: s},
+		Summary{N: 2, Summary: &dump.Summary{Format: dump.FormatDebug2, Total: 9}, Change: "since dump 1: 9 → 9 goroutines (0); no group changed\n"},
 		DumpCutShort{N: 2, Grace: 2 * time.Second},
 		ReaderGone{N: 3},
 		Interrupted{While: "parking"},

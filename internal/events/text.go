@@ -43,7 +43,11 @@ func writeText(w io.Writer, ev Event) error {
 		_, err = fmt.Fprintf(w, "dump %d: %s debug=%d, %d goroutines, %s in %v%s\n",
 			e.N, e.Profile, e.Debug, e.Goroutines, FormatBytes(e.Bytes), e.Elapsed.Round(time.Microsecond), where)
 	case Summary:
-		err = e.Summary.WriteText(w)
+		if e.Change != "" {
+			_, err = io.WriteString(w, e.Change)
+		} else {
+			err = e.Summary.WriteText(w)
+		}
 	case DumpCutShort:
 		_, err = fmt.Fprintf(w, "dump %d: stdout's reader took none of it for %v after the stop: left cut short\n", e.N, e.Grace)
 	case ReaderGone:
