@@ -64,6 +64,7 @@ func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)
 
 // Main runs the command line args and returns the exit status.
 func Main(args []string, build string) int {
+	crashLoudly()
 	code := run(args, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, build: build})
 	if code == exitReaderGone {
 		dieOfSIGPIPE()

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -47,6 +48,8 @@ type parkRun struct {
 	live *web.Live // the page at / of --http
 	rec  *tracing.Recording
 	log  *events.Writer // stderr, in --log-format
+	// prevSummary is the last dump's summary, for --summary's change.
+	prevSummary *dump.Summary
 }
 
 // emit tells the user ev on stderr. A stderr that fails is no reason to
@@ -84,7 +87,7 @@ func runPark(e *env, o *parkOptions) (err error) {
 	}
 	if o.http != "" {
 		r.live = newLivePage(o)
-		if r.srv, err = startPprofServer(o.http, r.live, census.WithParkTimes(r.p)); err != nil {
+		if r.srv, err = startPprofServer(o.http, e.stderr, r.live, census.WithParkTimes(r.p)); err != nil {
 			// "listen tcp ADDR: bind: address already in use": the
 			// address is said already.
 			var op *net.OpError
@@ -295,11 +298,16 @@ func (r *parkRun) report(n int, d *written) error {
 	if !o.summary {
 		return nil
 	}
-	s, err := dump.ReadSummary(&d.text, dump.Options{Top: 3})
+	s, err := dump.ReadSummary(&d.text, dump.Options{})
 	if err != nil {
 		return fmt.Errorf("dump %d: summary: %w", n, err)
 	}
-	return r.log.Emit(events.Summary{N: n, Summary: s})
+	shown, change, err := parkSummaryChange(n, s, r.prevSummary)
+	if err != nil {
+		return fmt.Errorf("dump %d: summary: %w", n, err)
+	}
+	r.prevSummary = s
+	return r.log.Emit(events.Summary{N: n, Summary: shown, Change: change})
 }
 
 // finish stops serving, releases every parked goroutine and writes the
@@ -340,6 +348,9 @@ func onQuitRemoveTemps() func() {
 		select {
 		case <-quit:
 			temps.removeAll()
+			// The runtime's SIGQUIT dump and exit status 2, as for any
+			// Go program, not the crash of crashLoudly.
+			debug.SetTraceback("all")
 			signal.Reset(syscall.SIGQUIT)
 			syscall.Kill(os.Getpid(), syscall.SIGQUIT)
 		case <-done:

@@ -150,7 +150,7 @@ func (p *debug2Parser) debug1(line []byte, i int) (*Snapshot, error) {
 				p.context(line)
 				continue
 			}
-			cur = &Goroutine{Count: int(count), Leaked: profile == "goroutineleak"}
+			cur = &Goroutine{Count: int(count), Leaked: profile == "goroutineleak", dump: s.Reading.Dumps}
 			s.Goroutines = append(s.Goroutines, cur)
 			sum += int(count)
 			s.Total += int(count)

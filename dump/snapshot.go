@@ -142,6 +142,10 @@ type Goroutine struct {
 	// Ancestors are the "[originating from goroutine N]:" blocks printed
 	// with GODEBUG=tracebackancestors=N, nearest first.
 	Ancestors []Ancestor `json:"ancestors,omitempty"`
+
+	// dump is the number of the dump, counted from 1, that the goroutine
+	// was read in, as Reading.Dumps counts them (see ReadDumps).
+	dump int
 }
 
 // Frame is one call in a stack.

@@ -177,6 +177,13 @@ func start(t *testing.T, stdout io.Writer, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(bin, withLogFormat(args)...)
 	cmd.Stdout = stdout
+	return startCmd(t, cmd)
+}
+
+// startCmd is start for a command of the test's making (the binary run
+// through a shell that sets a limit first, say).
+func startCmd(t *testing.T, cmd *exec.Cmd) *proc {
+	t.Helper()
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

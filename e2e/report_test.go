@@ -126,7 +126,6 @@ func TestReportBadInput(t *testing.T) {
 		{[]string{"report", filepath.Join(dir, "missing")}, "missing"},
 		{[]string{"report", "--match", "(", text}, `"("`},
 		{[]string{"report", "--top", "-1", text}, "-1"},
-		{[]string{"report", text, text}, "2 arguments"},
 	} {
 		r := gsys(t, c.args...)
 		wantExit(t, r, 2)

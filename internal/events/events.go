@@ -129,6 +129,10 @@ type Census struct {
 type Summary struct {
 	N       int           `json:"n"`
 	Summary *dump.Summary `json:"summary"`
+	// Change, after the first dump, says in a few lines what changed
+	// since the dump before (groups new, gone, grown or shrunk); the text
+	// form then shows it instead of the whole table again.
+	Change string `json:"change,omitempty"`
 }
 
 // DumpCutShort is dump N to stdout, left unfinished at a stop because

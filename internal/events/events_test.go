@@ -41,6 +41,7 @@ func sample(t *testing.T) []Event {
 		Census{N: 1, Form: "table", Shape: "groups", Goroutines: 12, Groups: 5, Took: 62345 * time.Nanosecond, Elapsed: 90123 * time.Nanosecond},
 		Census{N: 2, Form: "protobuf", Shape: "goroutines", Goroutines: 100012, Took: 7228000 * time.Nanosecond, Elapsed: 61234000 * time.Nanosecond, Path: "out/census-0002.pb.gz"},
 		Summary{N: 1, Summary: s},
+		Summary{N: 2, Summary: &dump.Summary{Format: dump.FormatDebug2, Total: 9}, Change: "since dump 1: 9 → 9 goroutines (0); no group changed\n"},
 		DumpCutShort{N: 2, Grace: 2 * time.Second},
 		ReaderGone{N: 3},
 		Interrupted{While: "parking"},

@@ -53,7 +53,11 @@ func writeText(w io.Writer, ev Event) error {
 		_, err = fmt.Fprintf(w, "dump %d: census %s of %s, %d goroutines%s, read in %v without stopping the world, written in %v%s\n",
 			e.N, e.Form, e.Shape, e.Goroutines, of, e.Took.Round(time.Microsecond), e.Elapsed.Round(time.Microsecond), where)
 	case Summary:
-		err = e.Summary.WriteText(w)
+		if e.Change != "" {
+			_, err = io.WriteString(w, e.Change)
+		} else {
+			err = e.Summary.WriteText(w)
+		}
 	case DumpCutShort:
 		_, err = fmt.Fprintf(w, "dump %d: stdout's reader took none of it for %v after the stop: left cut short\n", e.N, e.Grace)
 	case ReaderGone:

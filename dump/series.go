@@ -1,0 +1,173 @@
+package dump
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"slices"
+)
+
+// ReadDumps reads r as [ReadSummary] does, and returns one Summary per dump
+// the input holds, in input order: an input holding one dump gives what
+// ReadSummary gives. Dumps one after another are told apart by
+//
+//   - a debug=1 title ("goroutine profile: total 6") after a profile;
+//   - goroutine 1 seen again in debug=2 text: it is in every dump of a
+//     running program, once. (Another id seen twice is no boundary: a
+//     crash can print the goroutine that crashed twice.) runtime.Stack and
+//     the debug=2 profile print the goroutine that asked for the dump
+//     first, in state "running", then goroutine 1 and the others: a
+//     "running" goroutine with a stack just before goroutine 1 starts the
+//     next dump with it;
+//   - with atContext, context between debug=2 goroutines (a crash line, a
+//     log, a prompt; see Reading.Dumps). Without it, dumps with context
+//     between them are added up, as ReadSummary adds them up: a log with
+//     several crashes, or a document that quotes dumps, holds dumps of
+//     different runs more often than a series; goroutine 1 after the
+//     context is then no boundary either.
+//
+// A regular file is mapped and, when it holds one dump, read in parts as
+// ReadSummary reads it: the goroutines are followed one by one only if
+// "goroutine 1 [" occurs twice in it, or the parts found context between
+// dumps.
+//
+// The first Summary carries the input's preamble, headline and Reading,
+// the last its context after the dumps; each Total counts that dump's
+// goroutines, and each Reading.Dumps the dumps added up in it.
+func ReadDumps(r io.Reader, opt Options, atContext bool) ([]*Summary, error) {
+	if f, ok := r.(*os.File); ok {
+		if b, unmap, ok := mapFile(f); ok {
+			defer unmap()
+			return dumpsOfBytes(b, opt, atContext)
+		}
+	}
+	return splitDumps(r, opt, atContext)
+}
+
+// dumpsOfBytes is ReadDumps on a mapped file: a file that holds one dump
+// is summarised in parts, as ReadSummary does.
+func dumpsOfBytes(b []byte, opt Options, atContext bool) (sums []*Summary, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer faultError(&err)
+	// "goroutine 1 [" twice: two dumps, perhaps behind a log prefix.
+	if bytes.Count(b, []byte("goroutine 1 [")) < 2 {
+		s, err := summarizeBytes(b, opt, max(1, min(runtime.GOMAXPROCS(0), len(b)/minPart)))
+		if err != nil || s.Reading.Dumps <= 1 {
+			return []*Summary{s}, err
+		}
+	}
+	return splitDumps(bytes.NewReader(b), opt, atContext)
+}
+
+// dumpSplitter hands each goroutine to the summarizer of its dump.
+type dumpSplitter struct {
+	opt       Options
+	atContext bool
+	zs        []*summarizer
+	totals    []int
+	// parts counts the parser's dumps added up in each summarizer.
+	parts []int
+	// dump is the parser's number of the current dump (Goroutine.dump).
+	dump int
+	// seen1: goroutine 1 is in the current dump.
+	seen1 bool
+	// pending is a copy of a "running" goroutine with a stack, held until
+	// the next goroutine says whether it starts the next dump.
+	pending *Goroutine
+}
+
+func (sp *dumpSplitter) add(g *Goroutine) {
+	i := len(sp.zs) - 1
+	sp.zs[i].add(g)
+	sp.totals[i] += max(g.Count, 1)
+}
+
+func (sp *dumpSplitter) next() {
+	sp.zs = append(sp.zs, newSummarizer(sp.opt))
+	sp.totals = append(sp.totals, 0)
+	sp.parts = append(sp.parts, 1)
+	sp.seen1 = false
+}
+
+func (sp *dumpSplitter) each(g *Goroutine) {
+	d := max(g.dump, 1)
+	switch {
+	case len(sp.zs) == 0:
+		sp.next()
+		sp.dump = d
+	case d != sp.dump:
+		// A debug=1 title, or context came between: the held goroutine
+		// ends its dump.
+		sp.flushPending()
+		sp.dump = d
+		// A debug=1 record: no id, no state.
+		if g.ID == 0 && g.State == "" || sp.atContext {
+			sp.next()
+		} else {
+			sp.parts[len(sp.parts)-1]++
+			sp.seen1 = false
+		}
+	case g.ID == 1 && sp.seen1:
+		held := sp.pending
+		sp.pending = nil
+		if held != nil && g.State == "running" {
+			sp.add(held)
+			held = nil
+		}
+		sp.next()
+		if held != nil {
+			sp.add(held)
+		}
+	default:
+		sp.flushPending()
+	}
+	if g.ID == 1 {
+		sp.seen1 = true
+	}
+	if g.State == "running" && g.ID != 0 && len(g.Frames) > 0 {
+		c := *g
+		c.Frames = slices.Clone(g.Frames)
+		sp.pending = &c
+		return
+	}
+	sp.add(g)
+}
+
+func (sp *dumpSplitter) flushPending() {
+	if sp.pending != nil {
+		sp.add(sp.pending)
+		sp.pending = nil
+	}
+}
+
+// splitDumps reads r in one pass, one summarizer per dump.
+func splitDumps(r io.Reader, opt Options, atContext bool) ([]*Summary, error) {
+	sp := &dumpSplitter{opt: opt, atContext: atContext}
+	s, err := parse(r, sp.each)
+	if err != nil {
+		return nil, err
+	}
+	sp.flushPending()
+	if len(sp.zs) <= 1 {
+		z := newSummarizer(opt)
+		if len(sp.zs) == 1 {
+			z = sp.zs[0]
+		}
+		return []*Summary{z.finish(s)}, nil
+	}
+	sums := make([]*Summary, len(sp.zs))
+	for i, z := range sp.zs {
+		one := &Snapshot{Format: s.Format, Profile: s.Profile, Total: sp.totals[i], Reading: Reading{Dumps: sp.parts[i]}}
+		if i == 0 {
+			one.Preamble, one.Reading = s.Preamble, s.Reading
+			one.Reading.Dumps = sp.parts[i]
+		}
+		if i == len(sp.zs)-1 {
+			one.Context = s.Context
+		}
+		sums[i] = z.finish(one)
+	}
+	return sums, nil
+}
