@@ -308,7 +308,7 @@ func newChildCgroup(t *testing.T, own memoryCgroup, limit uint64) memoryCgroup {
 	cg := memoryCgroup{own.version, dir, filepath.Join(own.path, filepath.Base(dir)), own.writable}
 	t.Cleanup(func() { removeCgroup(t, cg) })
 	if err := os.WriteFile(cg.limitFile(), []byte(strconv.FormatUint(limit, 10)), 0); err != nil {
-		t.Fatalf("setting the limit of the test's own cgroup: %v", err)
+		t.Fatalf("limiting the test's cgroup %s to %d bytes: %v", cg.dir, limit, err)
 	}
 	return cg
 }
