@@ -12,6 +12,11 @@
 // Environment:
 //
 //	GSYSINT_SKIP_HUGE=1   skip the 250k-goroutine dump (so does -short)
+//	CI=true               fail rather than skip where CI promises what a test
+//	                      needs: a browser (browser_test.go); a memory cgroup
+//	                      of the test's own when root with the memory
+//	                      controller mounted read-write (TestMemoryLimitCgroup
+//	                      makes a child of its cgroup, limits it, removes it)
 //
 // park runs with --log-format json unless a test gives --log-format: the
 // tests read what it tells as events (package internal/events), and check

@@ -5,6 +5,9 @@
 # and each fuzz target briefly. The browser tests need Chromium: when none
 # is on PATH it is installed (as root, apt-get install chromium-headless-shell);
 # without one they skip, or fail under CI=true.
+# e2e's TestMemoryLimitCgroup runs park in a memory cgroup it makes under
+# its own (root and a read-write memory controller); without them it skips,
+# or fails under CI=true as root with the controller mounted read-write.
 #
 # Every go command carries -ldflags=-checklinkname=0: package linked pulls
 # runtime symbols the runtime does not push, which the linker refuses
