@@ -209,9 +209,9 @@ type gridLine struct {
 }
 
 type stateRow struct {
-	State              string
-	Color              string // "" if not drawn on its own
-	Latest, Low, High  int
+	State             string
+	Color             string // "" if not drawn on its own
+	Latest, Low, High int
 }
 
 // chart draws samples, oldest first.
@@ -315,5 +315,5 @@ var liveFuncs = map[string]any{
 	},
 	"add":         func(a, b float64) float64 { return a + b },
 	"samplesKept": func() int { return samplesKept },
-	"clock": func(t time.Time) string { return t.UTC().Format("15:04:05.000 UTC") },
+	"clock":       func(t time.Time) string { return t.UTC().Format("15:04:05.000 UTC") },
 }
