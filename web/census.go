@@ -177,6 +177,8 @@ func (l *Live) OverTime() http.Handler {
 const (
 	chartW, chartH = 720.0, 180.0
 	chartLines     = 6
+	// minSpan is the fewest sample intervals the x axis spans.
+	minSpan = 59
 )
 
 // lineColors are the lines' colours, one per state drawn, then "other".
@@ -191,6 +193,7 @@ type chartView struct {
 	Samples int
 	Latest  *CensusSample
 	First   string // the oldest sample's time
+	Span    int    // the sample intervals the x axis spans
 	Lines   []chartLine
 	Grid    []gridLine
 	Rows    []stateRow
@@ -263,7 +266,10 @@ func (l *Live) chart(samples []CensusSample, period time.Duration, lastErr strin
 	top := math.Ceil(math.Log10(float64(peak + 1)))
 	scale := math.Log10(math.Pow10(int(top)) + 1)
 	y := func(n int) float64 { return chartH - chartH*math.Log10(float64(n+1))/scale }
-	x := func(i int) float64 { return chartW - float64(len(samples)-1-i)*chartW/float64(samplesKept-1) }
+	// The x axis spans the samples kept, and at least a minimum, so that
+	// a few samples do not stretch across the whole chart.
+	v.Span = min(max(len(samples)-1, minSpan), samplesKept-1)
+	x := func(i int) float64 { return chartW - float64(len(samples)-1-i)*chartW/float64(v.Span) }
 	v.Grid = append(v.Grid, gridLine{Y: y(0), Label: "0"})
 	for p := 0; p <= int(top); p++ {
 		n := int(math.Pow10(p))
