@@ -519,6 +519,9 @@ func TestBrowserLiveOverTime(t *testing.T) {
 			c.Close()
 		}
 	}()
+	// The server closes a connection that sends no request header for
+	// 10 s (httpHeaderTimeout); the page sees them within two samples
+	// (one a second with --serve-only's interval).
 	for range conns {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
