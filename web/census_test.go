@@ -3,7 +3,11 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"gsysint-demo/park"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"strings"
@@ -148,5 +152,77 @@ func TestRunOverTime(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("RunOverTime still runs 10s after its context ended")
+	}
+}
+
+// recordCensus answers Record with rec or err, and says which id it was
+// asked for.
+type recordCensus struct {
+	fakeCensus
+	rec   *CensusRecord
+	err   error
+	asked int64
+}
+
+func (c *recordCensus) Record(goid int64) (*CensusRecord, error) {
+	c.asked = goid
+	return c.rec, c.err
+}
+
+// The one-goroutine view shows the census record of the goroutine
+// selected, or says why there is none.
+func TestLiveCensusRecord(t *testing.T) {
+	p, err := park.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	parked, err := p.Park(context.Background(), park.Group{Reason: "waiting for the census view", Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Release()
+	w := parked[0].Wait
+	c := &recordCensus{rec: &CensusRecord{
+		Status: "waiting", State: w.Text, AgeKnown: false, Parked: 1500 * time.Millisecond, ParkedKnown: true,
+		Start: "main.worker /src/main.go:10", Created: "main.main /src/main.go:20", CreatorID: 1,
+		Labels: []Label{{Key: "job", Value: "w7"}}, TakenAt: time.Now(), Took: 40 * time.Microsecond, Total: 12,
+	}}
+	l := NewLive(LiveConfig{Census: c})
+	l.SetParked([]ParkedGroup{{Count: 2, Wait: Reason{Text: w.Text, Index: w.Index, Custom: w.Custom}}})
+	srv := httptest.NewServer(l)
+	defer srv.Close()
+
+	resp, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	body, id := string(b), strings.TrimPrefix(resp.Request.URL.RawQuery, "g=")
+	if fmt.Sprint(c.asked) != id {
+		t.Errorf("the census was asked for goroutine %d, the page shows %s", c.asked, id)
+	}
+	for _, want := range []string{
+		`<dd id="census-status"><code>waiting</code></dd>`,
+		`<code>` + w.Text + `</code> (custom text, read from slot ` + fmt.Sprint(w.Index),
+		`no age by the runtime's own clock: no GC has seen it blocked yet; parked 1.5s ago in fact`,
+		`<code>main.worker /src/main.go:10</code>`,
+		`<code>main.main /src/main.go:20</code> in goroutine 1`,
+		`<code>job=w7</code>`,
+		`user goroutine`,
+		`(12 goroutines in 40µs)`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the census record lacks %q:\n%s", want, clip(body[strings.Index(body, `id="census-record"`):]))
+		}
+	}
+
+	c.rec = nil
+	if _, body := get(t, srv.URL+"/?g="+id); !strings.Contains(body, "No record of goroutine "+id+" now: it is gone.") {
+		t.Errorf("no record: the page does not say the goroutine is gone:\n%s", clip(body[strings.Index(body, `id="census-record"`):]))
+	}
+	c.err = errors.New("the runtime does not match")
+	if _, body := get(t, srv.URL+"/?g="+id); !strings.Contains(body, "The census could not read it: the runtime does not match") {
+		t.Errorf("a failed census: the page does not say why:\n%s", clip(body[strings.Index(body, `id="census-record"`):]))
 	}
 }
