@@ -321,5 +321,17 @@ var liveFuncs = map[string]any{
 	},
 	"add":         func(a, b float64) float64 { return a + b },
 	"samplesKept": func() int { return samplesKept },
-	"clock":       func(t time.Time) string { return t.UTC().Format("15:04:05.000 UTC") },
+	// offBy says how far the runtime's age of a wait is from the real
+	// time since the park.
+	"offBy": func(age, parked time.Duration) string {
+		switch d := age - parked; {
+		case d.Abs() < time.Millisecond:
+			return "within a millisecond of it"
+		case d > 0:
+			return "ahead of it by " + d.Round(time.Millisecond).String()
+		default:
+			return "behind it by " + (-d).Round(time.Millisecond).String()
+		}
+	},
+	"clock": func(t time.Time) string { return t.UTC().Format("15:04:05.000 UTC") },
 }

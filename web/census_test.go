@@ -207,6 +207,7 @@ func TestLiveCensusRecord(t *testing.T) {
 		`<code>` + w.Text + `</code> (custom text, read from slot ` + fmt.Sprint(w.Index),
 		`no age by the runtime's own clock: no GC has seen it blocked yet; parked 1.5s ago in fact`,
 		`<code>main.worker /src/main.go:10</code>`,
+		`user goroutine (not a system one: every report lists it)`,
 		`<code>main.main /src/main.go:20</code> in goroutine 1`,
 		`<code>job=w7</code>`,
 		`user goroutine`,
@@ -217,6 +218,10 @@ func TestLiveCensusRecord(t *testing.T) {
 		}
 	}
 
+	c.rec.Age, c.rec.AgeKnown = 1200*time.Millisecond, true
+	if _, body := get(t, srv.URL+"/?g="+id); !strings.Contains(body, "1.2s by the runtime's own clock; parked 1.5s ago in fact (the runtime's age is behind it by 300ms") {
+		t.Errorf("an age and a park time: the page does not set them side by side:\n%s", clip(body[strings.Index(body, `id="census-record"`):]))
+	}
 	c.rec = nil
 	if _, body := get(t, srv.URL+"/?g="+id); !strings.Contains(body, "No record of goroutine "+id+" now: it is gone.") {
 		t.Errorf("no record: the page does not say the goroutine is gone:\n%s", clip(body[strings.Index(body, `id="census-record"`):]))
