@@ -48,7 +48,8 @@ const (
 // startPprofServer serves on addr; page, if not nil, serves "/" (the live
 // page, package web), on the same mux as /debug/pprof/, and the census at
 // /debug/census (census.Handler, taken with opts: ?format=text|json|proto,
-// ?shape=groups|goroutines, ?system=1). net/http's own log lines go to
+// ?shape=groups|goroutines, ?system=1), and the live page's census
+// samples at /census/over-time. net/http's own log lines go to
 // stderr only for a handler's panic (serverLog).
 func startPprofServer(addr string, stderr io.Writer, page http.Handler, opts ...census.Option) (*pprofServer, error) {
 	ln, err := net.Listen("tcp", addr)
@@ -67,6 +68,11 @@ func startPprofServer(addr string, stderr io.Writer, page http.Handler, opts ...
 	mux.Handle("/debug/census", census.Handler(opts...))
 	if page != nil {
 		mux.Handle("/{$}", page)
+		// The live page's history of census samples, which the page
+		// fetches to redraw its chart.
+		if ot, ok := page.(interface{ OverTime() http.Handler }); ok {
+			mux.Handle("/census/over-time", ot.OverTime())
+		}
 	}
 	var base context.Context
 	base, s.stop = context.WithCancel(context.Background())

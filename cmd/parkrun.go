@@ -96,6 +96,11 @@ func runPark(e *env, o *parkOptions) (err error) {
 			}
 			return usagef("park: --http %q: %v", o.http, err)
 		}
+		// The live page's census samples, from now on: its chart shows
+		// the goroutines as they park.
+		sampling, stopSampling := context.WithCancel(context.Background())
+		defer stopSampling()
+		go r.live.RunOverTime(sampling, o.interval)
 	}
 	// Whatever happens from here on, every parked goroutine is released,
 	// and the trace, if any, records the release before it stops.
