@@ -64,6 +64,7 @@ func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)
 
 // Main runs the command line args and returns the exit status.
 func Main(args []string, build string) int {
+	crashLoudly()
 	code := run(args, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, build: build})
 	if code == exitReaderGone {
 		dieOfSIGPIPE()
@@ -86,7 +87,6 @@ func run(args []string, e *env) int {
 	app := newApp(e)
 	err := app.Run(flagsFirst(app, args))
 	var status exitStatus
-	var usage *usageError
 	switch {
 	case err == nil:
 		return exitOK
@@ -94,13 +94,19 @@ func run(args []string, e *env) int {
 		return exitReaderGone
 	case errors.As(err, &status):
 		return int(status)
-	case errors.As(err, &usage):
-		fmt.Fprintf(e.stderr, "gsysint-demo: %v\n", err)
-		return exitUsage
-	default:
-		fmt.Fprintf(e.stderr, "gsysint-demo: %v\n", err)
-		return exitFailure
 	}
+	fmt.Fprintf(e.stderr, "gsysint-demo: %v\n", err)
+	return exitStatusOf(err)
+}
+
+// exitStatusOf is the exit status of a run that err ended: 2 for bad
+// input, else 1.
+func exitStatusOf(err error) int {
+	var usage *usageError
+	if errors.As(err, &usage) {
+		return exitUsage
+	}
+	return exitFailure
 }
 
 func newApp(e *env) *cli.App {

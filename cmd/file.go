@@ -43,13 +43,7 @@ func createAtomic(path string) (*atomicFile, error) {
 // commit puts the file in place under its name, which must not exist: a
 // dump never replaces a file, even one that appeared while it was written.
 func (f *atomicFile) commit() error {
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), fileMode); err != nil {
+	if err := f.finish(); err != nil {
 		return err
 	}
 	// A link fails where the name exists, where a rename would replace it.
@@ -68,9 +62,38 @@ func (f *atomicFile) commit() error {
 	} else {
 		os.Remove(f.Name())
 	}
+	f.done()
+	return nil
+}
+
+// commitReplacing puts the file in place under its name, replacing what
+// was there: for an output the user named on the command line (report
+// --html FILE), which a second run is expected to rewrite.
+func (f *atomicFile) commitReplacing() error {
+	if err := f.finish(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), f.path); err != nil {
+		return err
+	}
+	f.done()
+	return nil
+}
+
+// finish makes the temporary file durable, closed and of fileMode.
+func (f *atomicFile) finish() error {
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Chmod(f.Name(), fileMode)
+}
+
+func (f *atomicFile) done() {
 	temps.remove(f.Name())
 	f.committed = true
-	return nil
 }
 
 func (f *atomicFile) discard() {

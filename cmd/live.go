@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"gsysint-demo/census"
 	"gsysint-demo/park"
 	"gsysint-demo/web"
 )
@@ -45,12 +46,56 @@ func newLivePage(o *parkOptions) *web.Live {
 		{Name: "--label", Value: orElse(strings.TrimPrefix(labels, ", "), "none besides reason and trace_reason")},
 		{Name: "--interval", Value: o.interval.String()},
 		{Name: "--dumps", Value: dumps},
-		{Name: "--debug", Value: strconv.Itoa(o.debug)},
-		{Name: "--profile", Value: o.profile},
+		{Name: "--debug", Value: strconv.Itoa(int(o.debug))},
+		{Name: "--profile", Value: string(o.profile)},
 		{Name: "--out", Value: out},
 		{Name: "--trace", Value: orElse(o.trace, "off")},
 	}
-	return web.NewLive(web.LiveConfig{Settings: settings, TraceFile: o.trace})
+	return web.NewLive(web.LiveConfig{Settings: settings, TraceFile: o.trace, Census: liveCensus{o.census.parker}})
+}
+
+// liveCensus is the census as the live page reads it.
+type liveCensus struct {
+	parker census.ParkTimes // for the real park times
+}
+
+func (c liveCensus) Record(goid int64) (*web.CensusRecord, error) {
+	if goid <= 0 {
+		return nil, nil
+	}
+	g, h, err := census.Find(uint64(goid), census.WithParkTimes(c.parker))
+	if err != nil || g == nil {
+		return nil, err
+	}
+	rec := &web.CensusRecord{
+		ID: g.ID, Status: g.Status, State: g.State, Leaked: g.Leaked,
+		Age: g.Age, AgeKnown: g.AgeKnown, Parked: g.Parked, ParkedKnown: g.ParkedKnown,
+		Start: g.Start.String(), Created: g.Created.String(), CreatorID: g.CreatorID,
+		System: g.System, LockedToThread: g.LockedToThread, Changing: g.Changing,
+		TakenAt: h.TakenAt, Took: h.Took, Total: h.Total,
+	}
+	for _, l := range g.Labels {
+		rec.Labels = append(rec.Labels, web.Label{Key: l.Key, Value: l.Value})
+	}
+	return rec, nil
+}
+
+// Sample counts the goroutines by state from census.TakeGroups, whose
+// memory grows with the groups, not with the goroutines.
+func (c liveCensus) Sample() (web.CensusSample, error) {
+	gs, err := census.TakeGroups()
+	if err != nil {
+		return web.CensusSample{}, err
+	}
+	s := web.CensusSample{TakenAt: gs.TakenAt, Took: gs.Took, Total: gs.Total, System: gs.System, States: map[string]int{}}
+	for _, g := range gs.Groups {
+		state := g.State
+		if g.Leaked {
+			state += " (leaked)" // as debug=2 shows it
+		}
+		s.States[state] += g.Count
+	}
+	return s, nil
 }
 
 // orElse is s, or def if s is empty.

@@ -58,7 +58,7 @@ func memoryLimits() (limits []memoryLimit, asLimited bool) {
 
 // checkMemory refuses, up front, counts whose goroutines and dump buffer
 // would not fit under the smallest of the limits that apply.
-func checkMemory(groups []park.Group, debug int, profile string) error {
+func checkMemory(groups []park.Group) error {
 	limits, asLimited := memoryLimits()
 	if len(limits) == 0 {
 		return nil // no /proc: nothing to check against
@@ -76,10 +76,13 @@ func checkMemory(groups []park.Group, debug int, profile string) error {
 	per := bytesPerGoroutine + perDump
 	// Compare counts, not products: a product of huge counts would wrap.
 	fits := int(min(least.avail/per, 1<<62))
+	var want float64 // every group's goroutines, as float: the sum of huge counts would wrap
+	for _, g := range groups {
+		want += float64(g.Count)
+	}
 	total := 0
 	for _, g := range groups {
 		if g.Count > fits-total {
-			want := float64(g.Count) * float64(len(groups))
 			return fmt.Errorf("--count %d: %.4g goroutines need about %s (%.1f KB each, and %.1f KB each for the dump), and %s %s",
 				g.Count, want, formatGB(want*float64(per)), float64(bytesPerGoroutine)/1000, float64(perDump)/1000, least.what, formatBytes(int64(least.avail)))
 		}

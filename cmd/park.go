@@ -7,13 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime/pprof"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"gsysint-demo/dump"
+	"gsysint-demo/internal/events"
 	"gsysint-demo/park"
 )
 
@@ -43,20 +43,28 @@ func parkCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "dumps", Value: 3, Usage: "`K` dumps before releasing and exiting; 0 = until interrupted"},
 			&cli.DurationFlag{Name: "duration", Usage: "stop after `D` (e.g. 10s) instead of counting dumps"},
 			&cli.IntFlag{Name: "debug", Value: 2, Usage: "profile format `0|1|2`: 2 text with wait reasons, 1 text with labels, 0 gzipped protobuf"},
-			&cli.StringFlag{Name: "profile", Value: "goroutine", Usage: "`NAME`: goroutine | goroutineleak"},
+			&cli.StringFlag{Name: "profile", Value: "goroutine", Usage: "`NAME`: goroutine | goroutineleak | census (the runtime's record of every goroutine, read without stopping the world)"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "`PATH`: \"-\" for stdout, or a directory for one file per dump (goroutine-0001.txt, goroutine-0001.debug1.txt, goroutine-0001.pb.gz, ...)"},
 			&cli.StringFlag{Name: "http", Usage: "serve net/http/pprof at `ADDR` while parked, e.g. 127.0.0.1:0 (port 0 picks a free port)"},
 			&cli.BoolFlag{Name: "http-public", Usage: "allow --http on a non-loopback address"},
 			&cli.BoolFlag{Name: "serve-only", Usage: "with --http: serve until interrupted (or --duration), writing no dumps"},
 			&cli.StringFlag{Name: "trace", Usage: "record an execution trace of the whole run to `FILE` (read it with gsysint-demo trace FILE)"},
 			&cli.BoolFlag{Name: "summary", Usage: "after each dump, a table of goroutines by state and reason on stderr"},
+			censusJSONFlag, censusEachFlag, censusSystemFlag,
+			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "`FORMAT` of what park tells on stderr: text, or json for one JSON object per line (fields: see go doc gsysint-demo/internal/events)"},
 		},
 		Action: func(c *cli.Context) error {
-			o, err := parkOptionsFrom(c, e)
+			// The log format first: in JSON, even bad input is an event.
+			format, err := events.ParseFormat(c.String("log-format"))
 			if err != nil {
-				return err
+				return usagef("park: --log-format %v", err)
 			}
-			return runPark(e, o)
+			o, err := parkOptionsFrom(c, e)
+			if err == nil {
+				o.logFormat = format
+				err = runPark(e, o)
+			}
+			return reportAs(e, format, err)
 		},
 	}
 }
@@ -67,13 +75,39 @@ type parkOptions struct {
 	interval  time.Duration
 	dumps     int // 0: until --duration or a signal
 	duration  time.Duration
-	debug     int
-	profile   string
+	debug     dump.Debug
+	profile   dump.Profile
 	outDir    string // "" for stdout
 	http      string
 	serveOnly bool
 	summary   bool
 	trace     string // execution trace file, "" for none
+	logFormat events.Format
+	census    censusOptions
+}
+
+// reportAs reports err, the error that ends a park run, as an event in the
+// JSON form, and returns it as an exitStatus that run does not report
+// again; in the text form, run reports it as every command does.
+func reportAs(e *env, format events.Format, err error) error {
+	if err == nil || format != events.JSON || errors.Is(err, errReaderGone) {
+		return err
+	}
+	var status exitStatus
+	if errors.As(err, &status) {
+		return err
+	}
+	code := exitStatusOf(err)
+	events.NewWriter(e.stderr, format).Emit(events.Error{Error: err.Error(), ExitStatus: code})
+	return exitStatus(code)
+}
+
+// parkedEvent is what park tells of a group it parked.
+func parkedEvent(pk park.Parked) events.Parked {
+	reason := func(r park.Reason) events.Reason {
+		return events.Reason{Text: r.Text, Index: r.Index, Custom: r.Custom}
+	}
+	return events.Parked{Count: pk.Count, Reason: reason(pk.Wait), TraceReason: reason(pk.Trace), Labels: pk.Labels}
 }
 
 func parkOptionsFrom(c *cli.Context, e *env) (*parkOptions, error) {
@@ -84,8 +118,7 @@ func parkOptionsFrom(c *cli.Context, e *env) (*parkOptions, error) {
 		interval:  c.Duration("interval"),
 		dumps:     c.Int("dumps"),
 		duration:  c.Duration("duration"),
-		debug:     c.Int("debug"),
-		profile:   c.String("profile"),
+		debug:     dump.Debug(c.Int("debug")),
 		http:      c.String("http"),
 		serveOnly: c.Bool("serve-only"),
 		summary:   c.Bool("summary"),
@@ -138,17 +171,14 @@ func parkOptionsFrom(c *cli.Context, e *env) (*parkOptions, error) {
 		}
 		o.dumps = 0
 	}
-	if o.debug < 0 || o.debug > 2 {
-		return nil, usagef("park: --debug %d: want 0, 1 or 2", o.debug)
+	if err := o.debug.Check(); err != nil {
+		return nil, badValue("park", "debug", o.debug, err)
 	}
-	switch o.profile {
-	case "goroutine":
-	case "goroutineleak":
-		if pprof.Lookup("goroutineleak") == nil {
-			return nil, usagef("park: --profile goroutineleak: %v", dump.ErrNoLeakProfile)
-		}
-	default:
-		return nil, usagef("park: --profile %q: want goroutine or goroutineleak", o.profile)
+	if o.profile, err = parseProfile(c.String("profile")); err != nil {
+		return nil, badValue("park", "profile", c.String("profile"), err)
+	}
+	if err := censusOptionsFrom(c, o); err != nil {
+		return nil, err
 	}
 	if o.serveOnly {
 		if o.http == "" {
@@ -208,28 +238,29 @@ func (o *parkOptions) checkOut(c *cli.Context, e *env) error {
 
 // dumpName is the file name of dump n in an --out directory: debug=2 text
 // is .txt, debug=1 text .debug1.txt, the protobuf .pb.gz.
-func dumpName(profile string, debug, n int) string {
-	return fmt.Sprintf("%s-%04d%s", profile, n, dumpExt(debug))
+func dumpName(profile dump.Profile, debug dump.Debug, n int) string {
+	return fmt.Sprintf("%s-%04d%s", profile, n, debug.Ext())
 }
 
-func dumpExt(debug int) string {
-	switch debug {
-	case 0:
-		return ".pb.gz"
-	case 1:
-		return ".debug1.txt"
+// badValue is the usage error for a flag value an engine package refused:
+// its *dump.ValueError names the value and what is accepted, and the flag
+// takes the place of what the package calls it.
+func badValue(command, flag string, value any, err error) error {
+	var ve *dump.ValueError
+	if errors.As(err, &ve) {
+		return usagef("%s: --%s %s", command, flag, ve.Reason())
 	}
-	return ".txt"
+	return usagef("%s: --%s %v: %v", command, flag, value, err)
 }
 
 // earlierDumps returns the name of a file in dir that a run with this
 // profile and debug level would write (the first in directory order), or "".
-func earlierDumps(dir, profile string, debug int) (string, error) {
+func earlierDumps(dir string, profile dump.Profile, debug dump.Debug) (string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return "", err
 	}
-	re := regexp.MustCompile(`^` + regexp.QuoteMeta(profile) + `-[0-9]{4,}` + regexp.QuoteMeta(dumpExt(debug)) + `$`)
+	re := regexp.MustCompile(`^` + regexp.QuoteMeta(string(profile)) + `-[0-9]{4,}` + regexp.QuoteMeta(debug.Ext()) + `$`)
 	for _, ent := range entries {
 		if re.MatchString(ent.Name()) {
 			return ent.Name(), nil
@@ -310,14 +341,5 @@ func classNote(pk park.Parked) string {
 	return ""
 }
 
-func formatBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
+// formatBytes is a size as park's lines show them.
+func formatBytes(n int64) string { return events.FormatBytes(n) }

@@ -6,13 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
+	"gsysint-demo/census"
 	"gsysint-demo/dump"
+	"gsysint-demo/internal/events"
 	"gsysint-demo/internal/procstat"
 	"gsysint-demo/park"
 	"gsysint-demo/tracing"
@@ -43,7 +47,14 @@ type parkRun struct {
 	srv  *pprofServer
 	live *web.Live // the page at / of --http
 	rec  *tracing.Recording
+	log  *events.Writer // stderr, in --log-format
+	// prevSummary is the last dump's summary, for --summary's change.
+	prevSummary *dump.Summary
 }
+
+// emit tells the user ev on stderr. A stderr that fails is no reason to
+// stop: what the run does is in its dumps and exit status.
+func (r *parkRun) emit(ev events.Event) { r.log.Emit(ev) }
 
 func runPark(e *env, o *parkOptions) (err error) {
 	// A closed stdout is an error from the write, not a SIGPIPE that kills
@@ -55,29 +66,41 @@ func runPark(e *env, o *parkOptions) (err error) {
 	defer stop()
 	defer onQuitRemoveTemps()()
 
-	r := &parkRun{e: e, o: o, ctx: sig, sig: sig}
+	r := &parkRun{e: e, o: o, ctx: sig, sig: sig, log: events.NewWriter(e.stderr, o.logFormat)}
 	if o.duration > 0 {
 		var cancel context.CancelFunc
 		r.ctx, cancel = context.WithTimeout(sig, o.duration)
 		defer cancel()
 	}
-	progress := newProgress(e.stderr)
+	progress := newProgress(e.stderr, o.logFormat)
 	r.p, err = park.New(park.WithProgress(progress.update), park.WithBeforeStart(r.startTrace))
 	if err != nil {
 		return err
 	}
+	o.census.parker = r.p
 	// Resolve first, so that a refused reason is bad input and nothing starts.
 	if _, err := r.p.Resolve(o.groups...); err != nil {
 		return usagef("park: %v", err)
 	}
-	if err := checkMemory(o.groups, o.debug, o.profile); err != nil {
+	if err := checkMemory(o.groups); err != nil {
 		return usagef("park: %v", err)
 	}
 	if o.http != "" {
 		r.live = newLivePage(o)
-		if r.srv, err = startPprofServer(o.http, r.live); err != nil {
+		if r.srv, err = startPprofServer(o.http, e.stderr, r.live, census.WithParkTimes(r.p)); err != nil {
+			// "listen tcp ADDR: bind: address already in use": the
+			// address is said already.
+			var op *net.OpError
+			if errors.As(err, &op) {
+				err = op.Err
+			}
 			return usagef("park: --http %q: %v", o.http, err)
 		}
+		// The live page's census samples, from now on: its chart shows
+		// the goroutines as they park.
+		sampling, stopSampling := context.WithCancel(context.Background())
+		defer stopSampling()
+		go r.live.RunOverTime(sampling, o.interval)
 	}
 	// Whatever happens from here on, every parked goroutine is released,
 	// and the trace, if any, records the release before it stops.
@@ -87,8 +110,8 @@ func runPark(e *env, o *parkOptions) (err error) {
 		return err
 	}
 	if r.srv != nil {
-		fmt.Fprintf(e.stderr, "serving pprof on http://%s/debug/pprof/\n", r.srv.addr)
-		fmt.Fprintf(e.stderr, "live page on http://%s/\n", r.srv.addr)
+		r.emit(events.ServingPprof{Addr: r.srv.addr, URL: "http://" + r.srv.addr + "/debug/pprof/"})
+		r.emit(events.LivePage{URL: "http://" + r.srv.addr + "/"})
 	}
 	if o.serveOnly {
 		<-r.ctx.Done()
@@ -116,7 +139,6 @@ func (r *parkRun) startTrace() error {
 // parkAll parks the groups and reports them; done is true if a signal
 // ended the run while it parked.
 func (r *parkRun) parkAll(progress *progress) (done bool, err error) {
-	e := r.e
 	rssBefore, _ := procstat.Resident(0)
 	start := time.Now()
 	parked, err := r.p.Park(r.ctx, r.o.groups...)
@@ -131,23 +153,18 @@ func (r *parkRun) parkAll(progress *progress) (done bool, err error) {
 	total := 0
 	for _, pk := range parked {
 		total += pk.Count
-		fmt.Fprintf(e.stderr, "parked %v\n", pk)
+		r.emit(parkedEvent(pk))
 		if note := classNote(pk); note != "" {
-			fmt.Fprintf(e.stderr, "  note: %s\n", note)
+			r.emit(events.Note{Note: note})
 		}
 	}
 	if total > 0 {
 		rssAfter, _ := procstat.Resident(0)
-		grew := rssAfter - rssBefore
-		fmt.Fprintf(e.stderr, "parking took %v; resident memory grew %s", took.Round(time.Microsecond), formatBytes(grew))
-		if total >= 10000 { // fewer are lost in the noise of the heap's growth
-			fmt.Fprintf(e.stderr, ", %.2f KB a goroutine", float64(grew)/float64(total)/1000)
-		}
-		fmt.Fprintln(e.stderr)
+		r.emit(events.ParkingDone{Goroutines: total, Elapsed: took, RSSGrowth: rssAfter - rssBefore})
 	}
 	if err != nil && r.ctx.Err() != nil {
 		if r.sig.Err() != nil {
-			fmt.Fprintln(e.stderr, "interrupted while parking")
+			r.emit(events.Interrupted{While: "parking"})
 		}
 		return true, nil
 	}
@@ -157,7 +174,7 @@ func (r *parkRun) parkAll(progress *progress) (done bool, err error) {
 // stopped reports why the run stopped early, if a signal stopped it.
 func (r *parkRun) stopped() error {
 	if r.sig.Err() != nil {
-		fmt.Fprintln(r.e.stderr, "interrupted")
+		r.emit(events.Interrupted{})
 	}
 	return nil
 }
@@ -206,13 +223,13 @@ func (r *parkRun) dump(n int) (stop bool, err error) {
 		select {
 		case res = <-done:
 		case <-time.After(stalledGrace):
-			fmt.Fprintf(r.e.stderr, "dump %d: stdout's reader took none of it for %v after the stop: left cut short\n", n, stalledGrace)
+			r.emit(events.DumpCutShort{N: n, Grace: stalledGrace})
 			return true, r.stopped()
 		}
 	}
 	if res.err != nil {
 		if r.o.outDir == "" && errors.Is(res.err, syscall.EPIPE) {
-			fmt.Fprintf(r.e.stderr, "dump %d: stdout closed by its reader (broken pipe): stopping\n", n)
+			r.emit(events.ReaderGone{N: n})
 			return true, errReaderGone
 		}
 		return true, fmt.Errorf("dump %d: %w", n, res.err)
@@ -236,10 +253,15 @@ type written struct {
 	st   dump.Stats
 	path string       // "" for stdout
 	text bytes.Buffer // the dump again, for --summary
+
+	census *events.Census // for --profile census: its event (writeCensusDump)
 }
 
 // writeDump writes dump n to stdout or to its file.
 func writeDump(stdout io.Writer, o *parkOptions, n int) (*written, error) {
+	if o.profile == profileCensus {
+		return writeCensusDump(stdout, o, n)
+	}
 	d := &written{}
 	w := stdout
 	var file *atomicFile
@@ -269,40 +291,39 @@ func writeDump(stdout io.Writer, o *parkOptions, n int) (*written, error) {
 
 // report reports dump n on stderr, and summarises it if asked.
 func (r *parkRun) report(n int, d *written) error {
-	e, o := r.e, r.o
-	where := ""
-	if d.path != "" {
-		where = " → " + d.path
+	o := r.o
+	if d.census != nil {
+		r.emit(*d.census)
+		return nil
 	}
-	fmt.Fprintf(e.stderr, "dump %d: %s debug=%d, %d goroutines, %s in %v%s\n",
-		n, o.profile, o.debug, d.st.Goroutines, formatBytes(d.st.Bytes), d.st.Elapsed.Round(time.Microsecond), where)
-	if o.profile == "goroutineleak" && o.debug == 2 && d.st.Bytes == leakTextCutOff {
-		fmt.Fprintf(e.stderr, "  note: runtime/pprof cuts the goroutineleak profile's debug=2 text off at %s, without a word: this dump is incomplete (--profile goroutine --debug 2 is complete at any size)\n", formatBytes(leakTextCutOff))
+	r.emit(events.Dump{N: n, Profile: o.profile, Debug: o.debug, Goroutines: d.st.Goroutines, Bytes: d.st.Bytes, Elapsed: d.st.Elapsed, Path: d.path})
+	if o.profile == dump.ProfileGoroutineLeak && o.debug == dump.DebugStacks && d.st.Bytes == leakTextCutOff {
+		r.emit(events.Note{Note: fmt.Sprintf("runtime/pprof cuts the goroutineleak profile's debug=2 text off at %s, without a word: this dump is incomplete (--profile goroutine --debug 2 is complete at any size)", events.FormatBytes(leakTextCutOff))})
 	}
 	if !o.summary {
 		return nil
 	}
-	s, err := dump.ReadSummary(&d.text, dump.Options{Top: 3})
+	s, err := dump.ReadSummary(&d.text, dump.Options{})
 	if err != nil {
 		return fmt.Errorf("dump %d: summary: %w", n, err)
 	}
-	return s.WriteText(e.stderr)
+	shown, change, err := parkSummaryChange(n, s, r.prevSummary)
+	if err != nil {
+		return fmt.Errorf("dump %d: summary: %w", n, err)
+	}
+	r.prevSummary = s
+	return r.log.Emit(events.Summary{N: n, Summary: shown, Change: change})
 }
 
 // finish stops serving, releases every parked goroutine and writes the
 // trace; err is the run's error so far.
 func (r *parkRun) finish(err error) error {
-	e := r.e
 	if r.srv != nil {
 		r.srv.shutdown()
 	}
 	start := time.Now()
 	rel := r.p.Release()
-	fmt.Fprintf(e.stderr, "released %d goroutines in %v", rel.Released, time.Since(start).Round(time.Microsecond))
-	if rel.LeakedRecovered > 0 {
-		fmt.Fprintf(e.stderr, " (%d of them marked leaked by the goroutineleak profile, restored to waiting first)", rel.LeakedRecovered)
-	}
-	fmt.Fprintln(e.stderr)
+	r.emit(events.Released{Released: rel.Released, LeakedRecovered: rel.LeakedRecovered, Elapsed: time.Since(start)})
 	if rel.NotWaiting > 0 && err == nil {
 		err = fmt.Errorf("%d goroutines were neither waiting nor leaked and were left alone", rel.NotWaiting)
 	}
@@ -316,7 +337,7 @@ func (r *parkRun) finish(err error) error {
 	case terr != nil && (err == nil || err == errReaderGone):
 		return terr
 	case terr == nil:
-		fmt.Fprintf(e.stderr, "trace written to %s: read it with gsysint-demo trace %s, or go tool trace %s\n", r.o.trace, r.o.trace, r.o.trace)
+		r.emit(events.TraceWritten{Path: r.o.trace})
 	}
 	return err
 }
@@ -332,6 +353,9 @@ func onQuitRemoveTemps() func() {
 		select {
 		case <-quit:
 			temps.removeAll()
+			// The runtime's SIGQUIT dump and exit status 2, as for any
+			// Go program, not the crash of crashLoudly.
+			debug.SetTraceback("all")
 			signal.Reset(syscall.SIGQUIT)
 			syscall.Kill(os.Getpid(), syscall.SIGQUIT)
 		case <-done:

@@ -3,6 +3,8 @@ package cmd
 import (
 	"fmt"
 	"io"
+
+	"gsysint-demo/internal/events"
 )
 
 // progress shows how many goroutines Park has started, on one line that it
@@ -13,8 +15,10 @@ type progress struct {
 	shown bool
 }
 
-func newProgress(w io.Writer) *progress {
-	if isTerminal(w) {
+// newProgress shows progress on w in the text form; the JSON form is for
+// programs, which a line rewritten with \r would only confuse.
+func newProgress(w io.Writer, format events.Format) *progress {
+	if format == events.Text && isTerminal(w) {
 		return &progress{w: w}
 	}
 	return &progress{}

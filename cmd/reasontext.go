@@ -75,7 +75,11 @@ func byIndex(flag, arg string, table []park.CatalogReason) (text string, ok bool
 	}
 	e := table[i]
 	if !e.Parkable {
-		return "", false, usagef("park: %s %d %q is refused (%s): %s", flag, i, e.Text, e.Class, e.Note)
+		why := "" // the class, unless it is the word just said
+		if e.Class != park.Refused {
+			why = fmt.Sprintf(" (%s)", e.Class)
+		}
+		return "", false, usagef("park: %s %d %q is refused%s: %s", flag, i, e.Text, why, e.Note)
 	}
 	return e.Text, true, nil
 }

@@ -14,7 +14,7 @@ func traceCommand(e *env) *cli.Command {
 		ArgsUsage: "FILE",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as JSON (schema: see package tracing)"},
-			&cli.IntFlag{Name: "top", Value: tracing.DefaultTop, Usage: "`N` stacks shown per reason; negative for all"},
+			&cli.IntFlag{Name: "top", Value: tracing.DefaultTop, Usage: "`N` stacks shown per reason, most frequent first; 0 for all"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -22,8 +22,8 @@ func traceCommand(e *env) *cli.Command {
 			}
 			path := c.Args().First()
 			top := c.Int("top")
-			if top == 0 {
-				return usagef("trace: --top 0: want a positive number of stacks, or negative for all")
+			if top < 0 {
+				return usagef("trace: --top %d: want 0 (all) or more", top)
 			}
 			s, err := tracing.SummarizeFile(path, tracing.Options{Top: top, MarkFuncPrefix: park.WaiterFunc})
 			if err != nil {

@@ -69,34 +69,30 @@ func WriteGoroutineText(w io.Writer) (Stats, error) {
 	return st, nil
 }
 
-// Write writes profile "goroutine" or "goroutineleak" at the given debug
-// level: 0 for a gzipped protobuf, 1 for the legacy text with counts per
-// stack, 2 for the stacks of every goroutine. goroutine with debug=2 goes
-// through [WriteGoroutineText]; everything else through
+// Write writes profile at the given debug level: [DebugProto] for a
+// gzipped protobuf, [DebugCounts] for the legacy text with counts per stack,
+// [DebugStacks] for the stacks of every goroutine. goroutine with debug=2
+// goes through [WriteGoroutineText]; everything else through
 // pprof.Lookup(profile).WriteTo(w, debug). Taking "goroutineleak" runs a
 // garbage collection that marks leaked goroutines; without that profile in
-// the binary, Write returns [ErrNoLeakProfile].
-func Write(w io.Writer, profile string, debug int) (Stats, error) {
-	if debug < 0 || debug > 2 {
-		return Stats{}, fmt.Errorf("unknown debug level %d: want 0, 1 or 2", debug)
+// the binary, Write returns [ErrNoLeakProfile]. A
+// profile or level not among those is a [*ValueError], as from
+// [ParseProfile] and [ParseDebug].
+func Write(w io.Writer, profile Profile, debug Debug) (Stats, error) {
+	if err := debug.Check(); err != nil {
+		return Stats{}, err
 	}
-	switch profile {
-	case "goroutine":
-		if debug == 2 {
-			return WriteGoroutineText(w)
-		}
-	case "goroutineleak":
-	default:
-		return Stats{}, fmt.Errorf("unknown profile %q: want goroutine or goroutineleak", profile)
+	if err := profile.Check(); err != nil {
+		return Stats{}, err
 	}
-	p := pprof.Lookup(profile)
-	if p == nil {
-		return Stats{}, ErrNoLeakProfile
+	if profile == ProfileGoroutine && debug == DebugStacks {
+		return WriteGoroutineText(w)
 	}
+	p := pprof.Lookup(string(profile))
 	start := time.Now()
 	cw := &countingWriter{w: w, debug: debug, atLineStart: true}
 	var err error
-	if profile == "goroutineleak" {
+	if profile == ProfileGoroutineLeak {
 		// The runtime walks this profile with the world running, and
 		// assumes no goroutine it marked leaked runs again: park readies
 		// such goroutines under the same lock. The profile is taken into
@@ -105,13 +101,13 @@ func Write(w io.Writer, profile string, debug int) (Stats, error) {
 		// must not hold up a release waiting for that lock.
 		var buf bytes.Buffer
 		leaklock.Mu.Lock()
-		err = p.WriteTo(&buf, debug)
+		err = p.WriteTo(&buf, int(debug))
 		leaklock.Mu.Unlock()
 		if err == nil {
 			buf.WriteTo(cw) // cw keeps w's error, reported below
 		}
 	} else {
-		err = p.WriteTo(cw, debug)
+		err = p.WriteTo(cw, int(debug))
 	}
 	st := Stats{Bytes: cw.n, Elapsed: time.Since(start)}
 	if err != nil {
@@ -135,7 +131,7 @@ type countingWriter struct {
 	w     io.Writer
 	n     int64
 	err   error
-	debug int
+	debug Debug
 
 	proto       bytes.Buffer // debug=0
 	firstLine   []byte       // debug=1, up to its newline

@@ -115,7 +115,7 @@ func TestWriteGoroutineTextSameBytes(t *testing.T) {
 func TestWriteFormats(t *testing.T) {
 	blockGoroutines(t, 7, 3, 0)
 	waitDump(t, map[string]int{"liveChanRecv chan receive": 7, "liveSelect select": 3})
-	for debug := range 3 {
+	for debug := range DebugStacks + 1 {
 		var buf bytes.Buffer
 		st, err := Write(&buf, "goroutine", debug)
 		if err != nil {
@@ -166,7 +166,7 @@ func TestWriteLeakProfile(t *testing.T) {
 	done := make(chan struct{})
 	go leakForever(func() { close(done) })
 	<-done
-	for debug := range 3 {
+	for debug := range DebugStacks + 1 {
 		var buf bytes.Buffer
 		st, err := Write(&buf, "goroutineleak", debug)
 		if err != nil {
@@ -197,20 +197,21 @@ func TestWriteLeakProfile(t *testing.T) {
 
 func TestWriteErrors(t *testing.T) {
 	for _, c := range []struct {
-		profile string
-		debug   int
+		profile Profile
+		debug   Debug
 		want    string
 	}{
-		{"heap", 1, `unknown profile "heap": want goroutine or goroutineleak`},
-		{"goroutine", 7, "unknown debug level 7: want 0, 1 or 2"},
-		{"goroutine", -1, "unknown debug level -1"},
+		{"heap", 1, `profile "heap": want goroutine or goroutineleak`},
+		{"goroutine", 7, "debug level 7: want 0, 1 or 2"},
+		{"goroutine", -1, "debug level -1: want 0, 1 or 2"},
 	} {
 		_, err := Write(io.Discard, c.profile, c.debug)
-		if err == nil || !strings.Contains(err.Error(), c.want) {
+		var ve *ValueError
+		if !errors.As(err, &ve) || err.Error() != c.want {
 			t.Errorf("Write(%q, %d) = %v, want %q", c.profile, c.debug, err, c.want)
 		}
 	}
-	for debug := range 3 {
+	for debug := range DebugStacks + 1 {
 		_, err := Write(failWriter{}, "goroutine", debug)
 		if err == nil || !strings.Contains(err.Error(), "disk full") {
 			t.Errorf("debug=%d to a failing writer: %v, want its error", debug, err)

@@ -5,7 +5,8 @@
 // and kept between calls; [Write] writes the goroutine or goroutineleak
 // profile at debug 0, 1 or 2.
 //
-// Read: [Parse] detects the format and returns a [Snapshot];
+// Read: [Parse] detects the format (the runtime's three, and the JSON of a
+// census, [FormatCensus]) and returns a [Snapshot];
 // [Summarize] counts its goroutines by state, by stack and by label.
 // [ReadSummary] does both without keeping the goroutines: every format is
 // summarised as it is read, in memory that grows with the number of
@@ -32,6 +33,11 @@
 //     the next dump, which [ReleaseTextBuffer] gives back;
 //   - countheaders.go: a large dump's goroutine headers counted in
 //     parallel.
+//
+// [ReadDumps] (series.go) takes the same paths: it splits the reference's
+// stream of goroutines into dumps, and maps a regular file as ReadSummary
+// does, summarising a file of one dump in parts (series_test.go checks it
+// against the reference split the same way).
 //
 // # Formats
 //
@@ -73,7 +79,12 @@
 // protobuf: pprof.Lookup("goroutine").WriteTo(w, 0), gzipped (or not),
 // decoded as a stream (parse_proto.go): one sample per stack and label
 // set, value = count; samples of the same stack and labels are added up.
-// No state either.
+// No state either, but in a census profile (gsysint-demo park --profile
+// census --debug 0, package census), whose label go::goroutine_state is
+// the state (" (leaked)" sets Leaked) and whose numeric labels
+// go::goroutine, go::goroutine_created_by and go::goroutine_wait_minutes
+// are the id, creator and minutes (numeric labels are part of what makes
+// a sample distinct, so a per-goroutine census keeps its ids).
 //
 // The goroutineleak profile (Go 1.27; Go 1.26 with
 // GOEXPERIMENT=goroutineleakprofile) has the same three forms; at debug=2

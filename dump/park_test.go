@@ -44,7 +44,7 @@ func TestParkedReasonsReadBack(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	read := func(debug int) *dump.Summary {
+	read := func(debug dump.Debug) *dump.Summary {
 		var b bytes.Buffer
 		if _, err := dump.Write(&b, "goroutine", debug); err != nil {
 			t.Fatal(err)
@@ -89,7 +89,7 @@ func TestParkedReasonsReadBack(t *testing.T) {
 
 	// debug=1 and the protobuf carry no state; the labels say it exactly,
 	// and the summary takes the states from the reason label.
-	for _, debug := range []int{1, 0} {
+	for _, debug := range []dump.Debug{dump.DebugCounts, dump.DebugProto} {
 		s := read(debug)
 		labels := map[string]int{}
 		for _, row := range s.Labels {

@@ -121,6 +121,9 @@ func parse(r io.Reader, each func(*Goroutine), ro readOptions) (*Snapshot, error
 		in.reading.BOM = true
 	}
 	if isTextInput(head) {
+		if isCensusJSON(head) {
+			return parseCensus(br, each)
+		}
 		in.ansi = bytes.IndexByte(head, 0x1b) >= 0
 		return parseDebug2(lineReader{br: br}, each, in)
 	}
@@ -169,7 +172,7 @@ func isGzip(head []byte) bool { return len(head) >= 2 && head[0] == 0x1f && head
 // as text (debug=2, or debug=1 after some context) when in memory: text,
 // without a byte order mark to skip first.
 func isDebug2Text(head []byte) bool {
-	return len(head) > 0 && isTextInput(head) && !bytes.HasPrefix(head, utf8BOM)
+	return len(head) > 0 && isTextInput(head) && !bytes.HasPrefix(head, utf8BOM) && !isCensusJSON(head)
 }
 
 // isTextInput reports whether b has no control bytes other than tab,

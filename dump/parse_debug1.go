@@ -169,7 +169,7 @@ func (p *debug2Parser) debug1(line []byte, i int) (*Snapshot, error) {
 				}
 				cur = one
 			}
-			*cur = Goroutine{Count: int(count), Leaked: profile == "goroutineleak"}
+			*cur = Goroutine{Count: int(count), Leaked: profile == "goroutineleak", dump: s.Reading.Dumps}
 			sum += int(count)
 			s.Total += int(count)
 		}

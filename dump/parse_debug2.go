@@ -519,6 +519,7 @@ func (p *debug2Parser) flush() {
 		return
 	}
 	p.snap.Total++
+	p.cur.dump = p.snap.Reading.Dumps
 	if p.each != nil {
 		p.cur.Frames = p.frames
 		p.each(p.cur)

@@ -18,7 +18,9 @@ import (
 // 3.5 GB that way. Here memory grows with what the profile holds that
 // a summary can use: its distinct samples (samples with the same stack and
 // labels are added up as they are read) and the locations, functions and
-// strings they name.
+// strings they name. Numeric labels make samples distinct too: a census
+// profile (package census) gives each goroutine a sample of its own, told
+// apart only by its id, go::goroutine.
 //
 // Locations and functions (one per distinct PC and function of the
 // stacks) are kept, up to maxProtoTable of each; samples are added up by
@@ -33,7 +35,9 @@ import (
 //	           5 function (Function), 6 string_table (string)
 //	ValueType: 1 type, 2 unit (string indexes)
 //	Sample:    1 location_id (repeated uint64), 2 value (repeated int64), 3 label (Label)
-//	Label:     1 key, 2 str (string indexes; str 0 is a numeric label)
+//	Label:     1 key, 2 str (string indexes), 3 num, 4 num_unit (a label
+//	           with str 0 is numeric when num or num_unit is set, as
+//	           google/pprof reads it; otherwise it is dropped)
 //	Location:  1 id, 4 line (Line)
 //	Line:      1 function_id, 2 line
 //	Function:  1 id, 2 name, 4 filename (string indexes)
@@ -61,7 +65,10 @@ type protoSample struct {
 	first  int // index of the first such sample, for errors
 	locs   []uint64
 	labels [][2]int64 // key, value (string indexes), sorted by key
-	count  int64
+	// nums are the numeric labels: key (a string index), value; by key,
+	// in input order for one key.
+	nums  [][2]int64
+	count int64
 }
 
 type protoLine struct {
@@ -327,7 +334,7 @@ func (p *protoReader) sample(b []byte) error {
 	var locs []uint64
 	var values [1]int64
 	nValues := 0
-	var labels [][2]int64
+	var labels, nums [][2]int64
 	err := fields(b, func(field, v uint64, data []byte) error {
 		switch field {
 		case 1:
@@ -345,16 +352,27 @@ func (p *protoReader) sample(b []byte) error {
 			})
 		case 3:
 			var l [2]int64
+			var num, unit int64
 			if err := fields(data, func(field, v uint64, _ []byte) error {
-				if field == 1 || field == 2 {
+				switch field {
+				case 1, 2:
 					l[field-1] = int64(v)
+				case 3:
+					num = int64(v)
+				case 4:
+					unit = int64(v)
 				}
 				return nil
 			}); err != nil {
 				return fmt.Errorf("label: %w", err)
 			}
-			if l[1] != 0 { // str 0: a numeric label, not read
+			switch {
+			case l[1] != 0:
 				labels = append(labels, l)
+			case num != 0 || unit != 0:
+				// A numeric label (its unit is not read): a census's
+				// ids, creators and minutes.
+				nums = append(nums, [2]int64{l[0], num})
 			}
 		}
 		return nil
@@ -375,15 +393,22 @@ func (p *protoReader) sample(b []byte) error {
 	// A key's first value is its label, as in google/pprof's Sample.Label.
 	slices.SortStableFunc(labels, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
 	labels = slices.CompactFunc(labels, func(a, b [2]int64) bool { return a[0] == b[0] })
+	// All values of a numeric label's key are kept, in order, as in
+	// google/pprof's Sample.NumLabel.
+	slices.SortStableFunc(nums, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
 
-	p.key = p.key[:0]
+	// Each list is preceded by its length, so that no two samples share
+	// a key by where one list ends and the next begins.
+	p.key = binary.AppendUvarint(p.key[:0], uint64(len(locs)))
 	for _, id := range locs {
 		p.key = binary.AppendUvarint(p.key, id)
 	}
-	p.key = append(p.key, 0xff) // no varint is 0xff alone at its end
-	for _, l := range labels {
-		p.key = binary.AppendVarint(p.key, l[0])
-		p.key = binary.AppendVarint(p.key, l[1])
+	for _, ls := range [][][2]int64{labels, nums} {
+		p.key = binary.AppendUvarint(p.key, uint64(len(ls)))
+		for _, l := range ls {
+			p.key = binary.AppendVarint(p.key, l[0])
+			p.key = binary.AppendVarint(p.key, l[1])
+		}
 	}
 	if p.total += values[0]; p.total > maxProtoTotal {
 		return fmt.Errorf("sample %d: the counts add up to more than %d goroutines", i, int64(maxProtoTotal))
@@ -400,7 +425,12 @@ func (p *protoReader) sample(b []byte) error {
 			return err
 		}
 	}
-	s := &protoSample{first: i, locs: locs, labels: labels, count: values[0]}
+	for _, l := range nums {
+		if err := p.wantString(l[0]); err != nil {
+			return err
+		}
+	}
+	s := &protoSample{first: i, locs: locs, labels: labels, nums: nums, count: values[0]}
 	p.byKey[string(p.key)] = s
 	p.samples = append(p.samples, s)
 	return nil
@@ -525,6 +555,9 @@ func (p *protoReader) snapshot() (*Snapshot, error) {
 			}
 			g.Labels[k] = v
 		}
+		if err := p.censusLabels(g, smp); err != nil {
+			return nil, fmt.Errorf("sample %d's label: %w", smp.first, err)
+		}
 		for j, id := range smp.locs {
 			lines, ok := p.locs[id]
 			if !ok {
@@ -553,6 +586,62 @@ func (p *protoReader) snapshot() (*Snapshot, error) {
 		}
 	}
 	return s, nil
+}
+
+// The labels of a census profile (gsysint-demo park --profile census
+// --debug 0, package census): the state a debug=2 header would show, and,
+// numeric, per goroutine its id and its creator's, and the runtime's
+// minutes of waiting.
+const (
+	censusStateLabel   = "go::goroutine_state"        // "chan receive", "chan receive (leaked)", "running"
+	censusIDLabel      = "go::goroutine"              // numeric
+	censusCreatorLabel = "go::goroutine_created_by"   // numeric
+	censusMinutesLabel = "go::goroutine_wait_minutes" // numeric, unit "minutes"
+)
+
+// censusNumLabels are the numeric labels censusLabels reads, in the order
+// of its vals.
+var censusNumLabels = [...]string{censusIDLabel, censusCreatorLabel, censusMinutesLabel}
+
+// censusLabels takes a census sample's state, id, creator and minutes from
+// its labels: a census records the state the protobuf of the goroutine
+// profile lacks. A numeric label counts only with exactly one value; an id
+// only on a sample of one goroutine.
+func (p *protoReader) censusLabels(g *Goroutine, smp *protoSample) error {
+	// The one value of each numeric label of censusNumLabels, and how
+	// many it has; every key is checked, as google/pprof checks it.
+	var vals [len(censusNumLabels)]int64
+	var seen [len(censusNumLabels)]int
+	for _, l := range smp.nums {
+		k, err := p.stringAt(l[0])
+		if err != nil {
+			return err
+		}
+		if i := slices.Index(censusNumLabels[:], k); i >= 0 {
+			vals[i] = l[1]
+			seen[i]++
+		}
+	}
+	st, ok := g.Labels[censusStateLabel]
+	if !ok {
+		return nil
+	}
+	g.Leaked = g.Leaked || strings.HasSuffix(st, " (leaked)")
+	g.State = strings.TrimSuffix(st, " (leaked)")
+	delete(g.Labels, censusStateLabel)
+	if len(g.Labels) == 0 {
+		g.Labels = nil
+	}
+	if seen[0] == 1 && g.Count == 1 {
+		g.ID = vals[0]
+	}
+	if seen[1] == 1 {
+		g.CreatedByGoroutine = vals[1]
+	}
+	if seen[2] == 1 && vals[2] >= 0 && vals[2] < 1<<31 {
+		g.Minutes = int(vals[2])
+	}
+	return nil
 }
 
 // checkProtoHead reads the fields at the start of binary input, head, as a

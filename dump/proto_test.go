@@ -15,8 +15,11 @@ import (
 	"github.com/google/pprof/profile"
 )
 
-// parseProtoWithPprof is the protobuf reader as it was, on google/pprof's
-// profile.Parse: the reference the streaming reader must agree with.
+// parseProtoWithPprof is the protobuf reader as it was on main, on
+// google/pprof's profile.Parse, with a census's labels read as main read
+// them: the reference the streaming reader must agree with. Samples of the
+// same stack, labels and numeric labels are added up first, as the stream
+// adds them up (a census's id is read only from a sample of one).
 func parseProtoWithPprof(data []byte) (*Snapshot, error) {
 	p, err := profile.ParseData(data)
 	if err != nil {
@@ -28,6 +31,12 @@ func parseProtoWithPprof(data []byte) (*Snapshot, error) {
 	}
 	name := p.SampleType[0].Type
 	s := &Snapshot{Format: FormatProto, Profile: name, Reading: Reading{Dumps: 1}, Goroutines: []*Goroutine{}}
+	type distinct struct {
+		g   *Goroutine
+		smp *profile.Sample
+	}
+	var order []*distinct
+	byKey := map[string]*distinct{}
 	for i, smp := range p.Sample {
 		for _, loc := range smp.Location {
 			if loc == nil {
@@ -36,6 +45,19 @@ func parseProtoWithPprof(data []byte) (*Snapshot, error) {
 		}
 		if len(smp.Value) != 1 || smp.Value[0] < 0 || smp.Value[0] > 1<<31 {
 			return nil, fmt.Errorf("sample %d: values %v", i, smp.Value)
+		}
+		key := fmt.Sprint(len(smp.Location))
+		for _, loc := range smp.Location {
+			key += fmt.Sprintf(" %d", loc.ID)
+		}
+		first := map[string]string{}
+		for k, vs := range smp.Label {
+			first[k] = vs[0]
+		}
+		key += fmt.Sprintf(" %q %v", first, smp.NumLabel)
+		if d, ok := byKey[key]; ok {
+			d.g.Count += int(smp.Value[0])
+			continue
 		}
 		g := &Goroutine{Count: int(smp.Value[0]), Leaked: name == "goroutineleak"}
 		for k, vs := range smp.Label {
@@ -51,6 +73,28 @@ func parseProtoWithPprof(data []byte) (*Snapshot, error) {
 					f.Func, f.File = ln.Function.Name, ln.Function.Filename
 				}
 				g.Frames = append(g.Frames, f)
+			}
+		}
+		d := &distinct{g: g, smp: smp}
+		byKey[key] = d
+		order = append(order, d)
+	}
+	for _, d := range order {
+		g := d.g
+		if st, ok := g.Labels["go::goroutine_state"]; ok {
+			g.State, g.Leaked = strings.TrimSuffix(st, " (leaked)"), g.Leaked || strings.HasSuffix(st, " (leaked)")
+			delete(g.Labels, "go::goroutine_state")
+			if len(g.Labels) == 0 {
+				g.Labels = nil
+			}
+			if v := d.smp.NumLabel["go::goroutine"]; len(v) == 1 && g.Count == 1 {
+				g.ID = v[0]
+			}
+			if v := d.smp.NumLabel["go::goroutine_created_by"]; len(v) == 1 {
+				g.CreatedByGoroutine = v[0]
+			}
+			if v := d.smp.NumLabel["go::goroutine_wait_minutes"]; len(v) == 1 && v[0] >= 0 && v[0] < 1<<31 {
+				g.Minutes = int(v[0])
 			}
 		}
 		if g.Count > 0 { // a count of 0 is no goroutine
@@ -94,6 +138,32 @@ func protoFixtures(t testing.TB) map[string][]byte {
 				t.Fatal(err)
 			}
 			out[path+"/labelled-repeated-inlined"] = buf.Bytes()
+
+			// As a census writes its goroutines (package census): the
+			// state a label, and a sample of one per goroutine told apart
+			// by its numeric id, with its creator and minutes.
+			if p, err = profile.ParseData(b); err != nil {
+				t.Fatal(err)
+			}
+			for i, s := range p.Sample {
+				state := "select"
+				if i%2 == 1 {
+					state = "chan receive (leaked)"
+				}
+				s.Value = []int64{1}
+				s.Label = map[string][]string{"go::goroutine_state": {state}, "job": {"w"}}
+				s.NumLabel = map[string][]int64{"go::goroutine": {int64(i + 1)}, "go::goroutine_created_by": {1}, "go::goroutine_wait_minutes": {int64(i % 3)}}
+				s.NumUnit = map[string][]string{"go::goroutine_wait_minutes": {"minutes"}}
+			}
+			// Two goroutines of the same stack, ids 1 and 2.
+			second := *p.Sample[0]
+			second.NumLabel = map[string][]int64{"go::goroutine": {int64(len(p.Sample) + 1)}}
+			p.Sample = append(p.Sample, &second)
+			var census bytes.Buffer
+			if err := p.WriteUncompressed(&census); err != nil {
+				t.Fatal(err)
+			}
+			out[path+"/census"] = census.Bytes()
 		}
 	}
 	if len(out) == 0 {
@@ -121,6 +191,19 @@ func TestProtoAgreesWithPprof(t *testing.T) {
 		}
 		if g, w := summarizeReference(got, Options{}), summarizeReference(want, Options{}); !reflect.DeepEqual(g, w) {
 			t.Errorf("%s:\n got %s\nwant %s", name, brief(g), brief(w))
+		}
+		if strings.HasSuffix(name, "/census") {
+			// Every goroutine of the census kept its own id.
+			ids := map[int64]bool{}
+			for _, g := range got.Goroutines {
+				if g.ID == 0 || g.Count != 1 || g.State == "" || ids[g.ID] {
+					t.Errorf("%s: a census goroutine read as %+v", name, g)
+				}
+				ids[g.ID] = true
+			}
+			if len(ids) != want.Total {
+				t.Errorf("%s: %d ids read, %d goroutines", name, len(ids), want.Total)
+			}
 		}
 	}
 }

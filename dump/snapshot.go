@@ -5,11 +5,12 @@ const (
 	FormatDebug2 = "debug2" // runtime.Stack, debug=2, crash output
 	FormatDebug1 = "debug1" // "goroutine profile: total N"
 	FormatProto  = "proto"  // pprof protobuf, gzipped or not
+	// FormatCensus (parse_census.go) is the JSON of a census.
 )
 
 // Snapshot is one goroutine dump as read by [Parse].
 type Snapshot struct {
-	// Format is FormatDebug2, FormatDebug1 or FormatProto.
+	// Format is FormatDebug2, FormatDebug1, FormatProto or FormatCensus.
 	Format string `json:"format"`
 	// Profile is "goroutine" or "goroutineleak" for debug=1 and protobuf
 	// input (from the title or the sample type); empty for debug=2.
@@ -142,6 +143,10 @@ type Goroutine struct {
 	// Ancestors are the "[originating from goroutine N]:" blocks printed
 	// with GODEBUG=tracebackancestors=N, nearest first.
 	Ancestors []Ancestor `json:"ancestors,omitempty"`
+
+	// dump is the number of the dump, counted from 1, that the goroutine
+	// was read in, as Reading.Dumps counts them (see ReadDumps).
+	dump int
 }
 
 // Frame is one call in a stack.

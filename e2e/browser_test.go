@@ -3,12 +3,14 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -325,8 +327,6 @@ func stateOf(rows []pageState, state string) int {
 	return -1
 }
 
-var liveRE = regexp.MustCompile(`^live page on (http://\S+/)$`)
-
 // liveGroup is a row of the live page's table of parked groups.
 type liveGroup struct {
 	Reason string `json:"reason"`
@@ -346,7 +346,7 @@ func TestBrowserLive(t *testing.T) {
 	const parked = 5
 	p := start(t, nil, "park", "--http", "127.0.0.1:0", "--dumps", "0", "--interval", "1h",
 		"-n", fmt.Sprint(parked), "-r", "waiting for godot", "-r", "chan receive", "--label", "job=w7")
-	base := p.waitFor(liveRE)[1]
+	base := p.waitFor(liveLine)[1]
 	ctx := newBrowser(t)
 
 	do(t, ctx, "load the live page", chromedp.Navigate(base))
@@ -378,6 +378,31 @@ func TestBrowserLive(t *testing.T) {
 	}
 	if pb := text("proto"); !strings.Contains(pb, "job=w7") || !strings.Contains(pb, "reason=waiting for godot") || !strings.Contains(pb, fmt.Sprintf("goroutine/count = %d", parked)) {
 		t.Errorf("the protobuf view lacks the sample's labels or count:\n%s", pb)
+	}
+	// The census's record of the same goroutine: the runtime's status, the
+	// custom reason as the runtime's table holds it, the real park time,
+	// the labels without GODEBUG, and a user goroutine.
+	if c := text("census-status"); c != "waiting" {
+		t.Errorf("census status %q, want waiting", c)
+	}
+	if c := text("census-reason"); !strings.HasPrefix(c, "waiting for godot (custom text, read from slot ") {
+		t.Errorf("census wait reason %q, want the custom text, read from its borrowed slot", c)
+	}
+	if c := text("census-age"); !strings.Contains(c, "ago in fact") {
+		t.Errorf("census age %q, want the real time since park parked it", c)
+	}
+	if c := text("census-labels"); !strings.Contains(c, "job=w7") || !strings.Contains(c, "reason=waiting for godot") {
+		t.Errorf("census labels %q, want job=w7 and reason=waiting for godot", c)
+	}
+	if c := text("census-start"); !strings.Contains(c, "gsysint-demo/park.") {
+		t.Errorf("census start function %q, want one of package park's", c)
+	}
+	if c := text("census-kind"); !strings.HasPrefix(c, "user goroutine") {
+		t.Errorf("census kind %q, want a user goroutine", c)
+	}
+	if *screenshots != "" {
+		// The screenshot shows a few samples over time (one a second).
+		waitUntil(t, ctx, `+document.getElementById("over-time-body").dataset.samples >= 4`)
 	}
 	screenshot(t, ctx, "live.png")
 
@@ -413,7 +438,7 @@ func TestBrowserLiveTrace(t *testing.T) {
 	traceFile := filepath.Join(t.TempDir(), "t.trace")
 	p := start(t, nil, "park", "--http", "127.0.0.1:0", "--dumps", "0", "--interval", "1h",
 		"-n", "2", "-r", "waiting for godot", "--trace-reason", "godot (trace)", "--trace", traceFile)
-	base := p.waitFor(liveRE)[1]
+	base := p.waitFor(liveLine)[1]
 	ctx := newBrowser(t)
 	do(t, ctx, "load the live page", chromedp.Navigate(base))
 	waitUntil(t, ctx, `document.getElementById("selected") !== null`)
@@ -436,4 +461,90 @@ func TestBrowserLiveTrace(t *testing.T) {
 		t.Errorf("the trace view lacks goroutine %s's transition or its stack:\n%s", id, tr)
 	}
 	p.interrupt(2)
+}
+
+// jsLatest is the page's latest census count of goroutines in a state (0
+// when the state has no row).
+func jsLatest(state string) string {
+	return `(() => { const r = document.querySelector('#over-time-latest tr[data-state="` + state + `"] .latest'); return r ? +r.textContent : 0 })()`
+}
+
+// TestBrowserLiveOverTime: the live page's chart of the whole process
+// follows a change without a reload. The change is real: the test opens
+// connections to park's server, whose goroutines (net/http's, one a
+// connection, waiting for a request) wait as IO wait; the page's latest
+// count of IO wait rises by them, and falls when they close. The count of
+// the parked goroutines is what park parked and what /debug/census says.
+func TestBrowserLiveOverTime(t *testing.T) {
+	t.Parallel()
+	// browserConns bounds the connections Chromium opens to one host.
+	const parked, conns, browserConns = 5, 40, 6
+	p := start(t, nil, "park", "--http", "127.0.0.1:0", "--serve-only", "-n", fmt.Sprint(parked), "-r", "waiting for godot")
+	base := p.waitFor(liveLine)[1]
+	ctx := newBrowser(t)
+	do(t, ctx, "load the live page", chromedp.Navigate(base))
+	waitUntil(t, ctx, `document.getElementById("over-time-body") !== null`)
+	eval[bool](t, ctx, `window.notReloaded = true`)
+	waitUntil(t, ctx, jsLatest("waiting for godot")+` === `+fmt.Sprint(parked))
+
+	var census struct {
+		Groups []struct {
+			State string `json:"state"`
+			Count int    `json:"count"`
+		} `json:"groups"`
+	}
+	resp, err := http.Get(base + "debug/census?format=json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = json.NewDecoder(resp.Body).Decode(&census)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("/debug/census?format=json: %v", err)
+	}
+	inCensus := 0
+	for _, g := range census.Groups {
+		if g.State == "waiting for godot" {
+			inCensus += g.Count
+		}
+	}
+	if inCensus != parked {
+		t.Errorf("/debug/census counts %d goroutines waiting for godot, the page %d: want both %d", inCensus, parked, parked)
+	}
+
+	before := eval[int](t, ctx, jsLatest("IO wait"))
+	samples := eval[int](t, ctx, `+document.getElementById("over-time-body").dataset.samples`)
+	addr := strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/")
+	var open []net.Conn
+	defer func() {
+		for _, c := range open {
+			c.Close()
+		}
+	}()
+	// The server closes a connection that sends no request header for
+	// 10 s (httpHeaderTimeout); the page sees them within two samples
+	// (one a second with --serve-only's interval).
+	for range conns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		open = append(open, c)
+	}
+	// The browser's own connections come and go too, a few at most
+	// (browserConns): the counts allow for them.
+	waitUntil(t, ctx, `window.notReloaded === true && `+jsLatest("IO wait")+` >= `+fmt.Sprint(before+conns-browserConns))
+	if after := eval[int](t, ctx, `+document.getElementById("over-time-body").dataset.samples`); after <= samples && after < 300 {
+		t.Errorf("the chart has %d samples after the change, %d before: want more", after, samples)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('#over-time-chart polyline[data-state="IO wait"]').length`); n != 1 {
+		t.Errorf("the chart draws %d lines for IO wait, want 1", n)
+	}
+	risen := eval[int](t, ctx, jsLatest("IO wait"))
+	for _, c := range open {
+		c.Close()
+	}
+	open = nil
+	waitUntil(t, ctx, `window.notReloaded === true && `+jsLatest("IO wait")+` <= `+fmt.Sprint(risen-conns+browserConns))
+	p.interrupt(parked)
 }

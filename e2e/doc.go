@@ -12,8 +12,16 @@
 // Environment:
 //
 //	GSYSINT_SKIP_HUGE=1   skip the 250k-goroutine dump (so does -short)
+//	CI=true               fail rather than skip where CI promises what a test
+//	                      needs: a browser (browser_test.go); a memory cgroup
+//	                      of the test's own when root with the memory
+//	                      controller mounted read-write (TestMemoryLimitCgroup
+//	                      makes a child of its cgroup, limits it, removes it)
 //
-// The tests wait for a running process by reading its stderr line by line
-// until the line they need (parked ..., dump N: ..., serving pprof on ...)
-// appears, within a bound; they never sleep to synchronise.
+// park runs with --log-format json unless a test gives --log-format: the
+// tests read what it tells as events (package internal/events), and check
+// the text form through asText, whose lines are what a user reads. They
+// wait for a running process by reading its stderr line by line until the
+// event they need (parked, dump N, serving_pprof) appears, within a bound;
+// they never sleep to synchronise.
 package e2e

@@ -8,11 +8,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"gsysint-demo/internal/events"
 )
 
 // Every way a park run ends, other than its last dump: everything parked is
@@ -58,13 +61,13 @@ func TestClosedStdout(t *testing.T) {
 	if sig := signalledBy(p); sig != syscall.SIGPIPE {
 		t.Errorf("ended with exit status %d, signal %v; want SIGPIPE (a shell reports 141)", code, sig)
 	}
-	if !containsPrefix(stderr, "dump ") || len(matching(stderr, regexp.MustCompile(`^dump \d+: stdout closed by its reader \(broken pipe\): stopping$`))) != 1 {
+	if len(matching(stderr, eventLine{name: "reader_gone"})) != 1 {
 		t.Errorf("no line saying stdout was closed:\n%s", strings.Join(stderr, "\n"))
 	}
 	if n := released(t, stderr); n != 3 {
 		t.Errorf("released %d, want 3", n)
 	}
-	if !containsPrefix(stderr, "trace written to "+trace) {
+	if !containsPrefix(asText(stderr), "trace written to "+trace) {
 		t.Errorf("no trace written line:\n%s", strings.Join(stderr, "\n"))
 	}
 	if got := dirNames(t, dir); len(got) != 1 || got[0] != "run.trace" {
@@ -102,7 +105,7 @@ func TestStopWhileStdoutStalls(t *testing.T) {
 			// pipe holds.
 			p := start(t, w, append([]string{"park", "-n", "20000", "--dumps", "0", "--interval", "10ms"}, s.args...)...)
 			w.Close()
-			p.waitFor(regexp.MustCompile(`^parking took `))
+			p.waitFor(eventLine{name: "parking_done"})
 			p.signal(s.sig)
 			code, stderr := p.wait()
 			if code != 0 {
@@ -111,7 +114,13 @@ func TestStopWhileStdoutStalls(t *testing.T) {
 			if n := released(t, stderr); n != 20000 {
 				t.Errorf("released %d, want 20000", n)
 			}
-			if len(matching(stderr, regexp.MustCompile(`^dump 1: stdout's reader took none of it for \S+ after the stop: left cut short$`))) != 1 {
+			cutShort := eventLine{"dump_cut_short", func(ev events.Event) []string {
+				if ev.(events.DumpCutShort).N != 1 {
+					return nil
+				}
+				return []string{}
+			}}
+			if len(matching(stderr, cutShort)) != 1 {
 				t.Errorf("no line saying the dump was left cut short:\n%s", strings.Join(stderr, "\n"))
 			}
 		})
@@ -130,7 +139,7 @@ func TestStopWhileHTTPClientStalls(t *testing.T) {
 	}
 	const count = 50000
 	p := start(t, nil, "park", "-r", "chan receive", "-n", strconv.Itoa(count), "--http", "127.0.0.1:0", "--serve-only")
-	addr := p.waitFor(servingRE)[2]
+	addr := p.waitFor(servingLine)[2]
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -168,13 +177,13 @@ func TestSignalsLeaveNoTemps(t *testing.T) {
 			dir := t.TempDir()
 			trace := filepath.Join(dir, "run.trace")
 			p := start(t, nil, "park", "-n", strconv.Itoa(count), "--dumps", "0", "--interval", "1ms", "-o", dir, "--trace", trace)
-			p.waitFor(regexp.MustCompile(`^dump 3: `))
+			p.waitFor(dumpN(3))
 			p.signal(s.sig)
 			code, stderr := p.wait()
-			dumps := matching(stderr, dumpRE)
+			dumps := matching(stderr, dumpLine)
 			var want []string
 			for _, m := range dumps {
-				want = append(want, filepath.Base(m[6]))
+				want = append(want, filepath.Base(m[5]))
 			}
 			got := dirNames(t, dir)
 			switch s.sig {
@@ -232,11 +241,12 @@ func TestTraceOnFullDisk(t *testing.T) {
 	r := gsys(t, "park", "-n", "20000", "--dumps", "1", "--trace", trace)
 	wantExit(t, r, 1)
 	lines := r.stderrLines()
-	last := lines[len(lines)-1]
+	text := asText(lines)
+	last := text[len(text)-1]
 	if !strings.HasPrefix(last, "gsysint-demo: ") || !strings.Contains(last, "no space left on device") {
 		t.Errorf("last line %q: want the error, naming the full disk:\n%v", last, r)
 	}
-	if containsPrefix(lines, "trace written") {
+	if containsPrefix(text, "trace written") {
 		t.Errorf("says the trace was written:\n%v", r)
 	}
 	if n := released(t, lines); n != 20000 {
@@ -319,12 +329,12 @@ func TestServeOnly(t *testing.T) {
 	t.Parallel()
 	var stdout strings.Builder
 	p := start(t, &stdout, "park", "--http", "127.0.0.1:0", "--serve-only")
-	base := p.waitFor(servingRE)[1]
+	base := p.waitFor(servingLine)[1]
 	if n := countHeaders(httpGet(t, base+"goroutine?debug=2"), defaultReason); n != 3 {
 		t.Errorf("%d parked goroutines served, want 3", n)
 	}
 	p.interrupt(3)
-	if stdout.Len() != 0 || len(matching(p.seen, dumpRE)) != 0 {
+	if stdout.Len() != 0 || len(matching(p.seen, dumpLine)) != 0 {
 		t.Errorf("--serve-only dumped: stdout %d bytes; stderr:\n%s", stdout.Len(), p.stderr())
 	}
 }
@@ -346,7 +356,7 @@ func TestReasonInput(t *testing.T) {
 			t.Parallel()
 			r := gsys(t, append([]string{"park", "-n", "1", "--dumps", "1"}, tc.args...)...)
 			wantExit(t, r, 0)
-			if !strings.Contains(r.stderr, "parked 1 goroutine: "+tc.want+"\n") {
+			if !slices.Contains(asText(r.stderrLines()), "parked 1 goroutine: "+tc.want) {
 				t.Errorf("want %q in the parked line:\n%v", tc.want, r)
 			}
 		})

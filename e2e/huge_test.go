@@ -58,7 +58,7 @@ func TestHugeDumpComplete(t *testing.T) {
 	if c.parked != count {
 		t.Errorf("%d headers [%s], want %d (%d headers in all, %d bytes)", c.parked, defaultReason, count, c.all, c.bytes)
 	}
-	dumps := matching(stderr, dumpRE)
+	dumps := matching(stderr, dumpLine)
 	if len(dumps) != 1 || dumps[0][4] != strconv.Itoa(c.all) {
 		t.Errorf("the dump line should count the %d goroutines in the dump; stderr:\n%s", c.all, strings.Join(stderr, "\n"))
 	}
@@ -68,7 +68,7 @@ func TestHugeDumpComplete(t *testing.T) {
 	if n := released(t, stderr); n != count {
 		t.Errorf("released %d, want %d", n, count)
 	}
-	if !regexp.MustCompile(`^parked 250000 goroutines: `).MatchString(strings.Join(stderr, "\n")) {
+	if !regexp.MustCompile(`^parked 250000 goroutines: `).MatchString(strings.Join(asText(stderr), "\n")) {
 		t.Errorf("stderr does not start with the parked line:\n%s", strings.Join(stderr, "\n"))
 	}
 }

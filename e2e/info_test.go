@@ -120,7 +120,7 @@ func TestParkHelpListsFlags(t *testing.T) {
 	r := gsys(t, "park", "--help")
 	wantExit(t, r, 0)
 	for _, flag := range []string{"--reason", "-r", "--count", "-n", "--trace-reason", "--label", "--interval", "--dumps",
-		"--duration", "--debug", "--profile", "--out", "-o", "--http", "--http-public", "--summary"} {
+		"--duration", "--debug", "--profile", "--out", "-o", "--http", "--http-public", "--summary", "--log-format"} {
 		if !regexp.MustCompile(`(?m)^\s+.*` + regexp.QuoteMeta(flag) + `\b`).MatchString(r.stdout) {
 			t.Errorf("park --help lacks %s", flag)
 		}

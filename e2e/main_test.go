@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"gsysint-demo/internal/events"
 )
 
 // Paths set by TestMain.
@@ -97,10 +99,27 @@ func (r result) stderrLines() []string {
 	return strings.Split(s, "\n")
 }
 
-// gsys runs the binary with args to completion, stdin empty.
+// gsys runs the binary with args to completion, stdin empty. park runs
+// with --log-format json unless args say otherwise (see withLogFormat).
 func gsys(t *testing.T, args ...string) result {
 	t.Helper()
-	return execute(t, nil, nil, "", bin, args...)
+	return execute(t, nil, nil, "", bin, withLogFormat(args)...)
+}
+
+// withLogFormat adds --log-format json to a park command line that gives
+// no --log-format: the tests read what park tells in its JSON form, which
+// is for programs (the text form is pinned by internal/events' golden
+// files and by TestLogFormatsAgree).
+func withLogFormat(args []string) []string {
+	if len(args) == 0 || args[0] != "park" {
+		return args
+	}
+	for _, a := range args {
+		if a == "--log-format" || strings.HasPrefix(a, "--log-format=") {
+			return args
+		}
+	}
+	return append([]string{"park", "--log-format", "json"}, args[1:]...)
 }
 
 // execute runs name with args in dir (if not "") to completion within runBound.
@@ -151,12 +170,20 @@ type proc struct {
 	exited bool
 }
 
-// start starts the binary with args, stdout to stdout (nil: discarded).
-// The process is killed at the end of the test if it is still running.
+// start starts the binary with args, stdout to stdout (nil: discarded);
+// park runs with --log-format json unless args say otherwise. The process
+// is killed at the end of the test if it is still running.
 func start(t *testing.T, stdout io.Writer, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, withLogFormat(args)...)
 	cmd.Stdout = stdout
+	return startCmd(t, cmd)
+}
+
+// startCmd is start for a command of the test's making (the binary run
+// through a shell that sets a limit first, say).
+func startCmd(t *testing.T, cmd *exec.Cmd) *proc {
+	t.Helper()
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +243,7 @@ func (p *proc) read(timeout <-chan time.Time) readResult {
 
 // waitFor reads p's stderr until a line matches re and returns its
 // submatches; it fails the test if p ends its stderr or lineBound passes first.
-func (p *proc) waitFor(re *regexp.Regexp) []string {
+func (p *proc) waitFor(re lineMatcher) []string {
 	p.t.Helper()
 	var m []string
 	next := len(p.seen) // lines read before the call do not count
@@ -321,18 +348,102 @@ func (p *proc) pollUntil(what string, cond func() bool) {
 	}
 }
 
-// Lines the tests look for on stderr.
+// lineMatcher finds a line of stderr and returns its parts, as a
+// *regexp.Regexp does: a regular expression for free text, an eventLine for
+// what park tells.
+type lineMatcher interface {
+	FindStringSubmatch(line string) []string
+}
+
+// eventLine matches a line of park's JSON form that holds an event named
+// name, and returns the line and, if fields is not nil, the fields it
+// gives (nil from fields: no match).
+type eventLine struct {
+	name   string
+	fields func(events.Event) []string
+}
+
+func (m eventLine) FindStringSubmatch(line string) []string {
+	if !strings.HasPrefix(line, "{") {
+		return nil // the runtime's SIGQUIT dump, say
+	}
+	ev, err := events.Decode([]byte(line))
+	if err != nil || ev.Name() != m.name {
+		return nil
+	}
+	if m.fields == nil {
+		return []string{line}
+	}
+	f := m.fields(ev)
+	if f == nil {
+		return nil
+	}
+	return append([]string{line}, f...)
+}
+
+// Events the tests look for on park's stderr, with the fields they read.
 var (
-	parkedRE   = regexp.MustCompile(`^parked (\d+) goroutines?: reason (".*") \((custom, slot \d+|\d+)\), trace reason (".*") \((custom, slot \d+|\d+)\)$`)
-	dumpRE     = regexp.MustCompile(`^dump (\d+): (goroutine|goroutineleak) debug=(\d), (\d+) goroutines, .* in .*?( → (.*))?$`)
-	releasedRE = regexp.MustCompile(`^released (\d+) goroutines\b(.*)$`)
-	servingRE  = regexp.MustCompile(`^serving pprof on (http://(\S+)/debug/pprof/)$`)
+	// parkedLine gives the count, the reason and the trace reason as
+	// the text form shows them ("chan receive" (19)).
+	parkedLine = eventLine{"parked", func(ev events.Event) []string {
+		e := ev.(events.Parked)
+		return []string{strconv.Itoa(e.Count), e.Reason.String(), e.TraceReason.String()}
+	}}
+	// dumpLine gives n, profile, debug, goroutines and the file written
+	// ("" for stdout).
+	dumpLine = eventLine{"dump", func(ev events.Event) []string {
+		e := ev.(events.Dump)
+		return []string{strconv.Itoa(e.N), string(e.Profile), strconv.Itoa(int(e.Debug)), strconv.Itoa(e.Goroutines), e.Path}
+	}}
+	// releasedLine gives the count released and, of them, the count the
+	// goroutineleak profile had marked leaked.
+	releasedLine = eventLine{"released", func(ev events.Event) []string {
+		e := ev.(events.Released)
+		return []string{strconv.Itoa(e.Released), strconv.Itoa(e.LeakedRecovered)}
+	}}
+	// servingLine gives pprof's URL (http://ADDR/debug/pprof/) and ADDR.
+	servingLine = eventLine{"serving_pprof", func(ev events.Event) []string {
+		e := ev.(events.ServingPprof)
+		return []string{e.URL, e.Addr}
+	}}
+	// liveLine gives the live page's URL.
+	liveLine = eventLine{"live_page", func(ev events.Event) []string {
+		return []string{ev.(events.LivePage).URL}
+	}}
 	// a debug=2 header: goroutine 23 [waiting for godot]:
 	headerRE = regexp.MustCompile(`^goroutine (\d+) \[([^\]]*)\]:$`)
 )
 
+// dumpN matches the event of dump n.
+func dumpN(n int) eventLine {
+	return eventLine{"dump", func(ev events.Event) []string {
+		if ev.(events.Dump).N != n {
+			return nil
+		}
+		return []string{}
+	}}
+}
+
+// asText is park's stderr lines with each JSON event line in the text
+// form, as a user would have read it: for the tests that check what the
+// text says.
+func asText(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		ev, err := events.Decode([]byte(l))
+		if !strings.HasPrefix(l, "{") || err != nil {
+			out = append(out, l)
+			continue
+		}
+		var b strings.Builder
+		events.NewWriter(&b, events.Text).Emit(ev)
+		out = append(out, strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")...)
+	}
+	return out
+}
+
 // matching returns the lines that match re, as submatches.
-func matching(lines []string, re *regexp.Regexp) [][]string {
+func matching(lines []string, re lineMatcher) [][]string {
 	var out [][]string
 	for _, l := range lines {
 		if m := re.FindStringSubmatch(l); m != nil {
@@ -345,7 +456,7 @@ func matching(lines []string, re *regexp.Regexp) [][]string {
 // released checks that stderr has exactly one release line and returns the count.
 func released(t *testing.T, stderr []string) int {
 	t.Helper()
-	m := matching(stderr, releasedRE)
+	m := matching(stderr, releasedLine)
 	if len(m) != 1 {
 		t.Fatalf("want one release line, got %d; stderr:\n%s", len(m), strings.Join(stderr, "\n"))
 	}

@@ -35,15 +35,15 @@ func TestParkDefaults(t *testing.T) {
 	}
 	lines := r.stderrLines()
 	want := `parked 3 goroutines: reason "parked by gsysint-demo" (custom, slot 31), trace reason "unspecified" (0)`
-	if !slices.Contains(lines, want) {
+	if !slices.Contains(asText(lines), want) {
 		t.Errorf("stderr lacks the line\n%s\n%v", want, r)
 	}
-	dumps := matching(lines, dumpRE)
+	dumps := matching(lines, dumpLine)
 	if len(dumps) != 3 {
 		t.Fatalf("stderr has %d dump lines, want 3:\n%v", len(dumps), r)
 	}
 	for i, m := range dumps {
-		if m[1] != strconv.Itoa(i+1) || m[2] != "goroutine" || m[3] != "2" || m[6] != "" {
+		if m[1] != strconv.Itoa(i+1) || m[2] != "goroutine" || m[3] != "2" || m[5] != "" {
 			t.Errorf("dump line %q: want dump %d: goroutine debug=2, ... to stdout", m[0], i+1)
 		}
 	}
@@ -76,11 +76,11 @@ func TestParkReasonsAndCount(t *testing.T) {
 		`parked 4 goroutines: reason "chan receive" (19), trace reason "chan receive" (7)`,
 		`parked 4 goroutines: reason "waiting for godot" (custom, slot 31), trace reason "unspecified" (0)`,
 	} {
-		if !slices.Contains(lines, want) {
+		if !slices.Contains(asText(lines), want) {
 			t.Errorf("stderr lacks %s\n%v", want, r)
 		}
 	}
-	if !containsPrefix(lines, `  note: "chan receive" is a leak candidate`) {
+	if !containsPrefix(asText(lines), `  note: "chan receive" is a leak candidate`) {
 		t.Errorf("stderr lacks the leak-candidate note for chan receive:\n%v", r)
 	}
 	if n := released(t, lines); n != 8 {
@@ -100,7 +100,7 @@ func TestParkTraceReason(t *testing.T) {
 		r := gsys(t, "park", "--trace-reason", tc.trace, "-n", "2", "--dumps", "1", "--debug", "1")
 		wantExit(t, r, 0)
 		want := `parked 2 goroutines: reason "parked by gsysint-demo" (custom, slot 31), ` + tc.want
-		if !slices.Contains(r.stderrLines(), want) {
+		if !slices.Contains(asText(r.stderrLines()), want) {
 			t.Errorf("stderr lacks %s\n%v", want, r)
 		}
 		label := `"trace_reason":"` + tc.trace + `"`
@@ -128,7 +128,7 @@ func TestParkDumpsAndInterval(t *testing.T) {
 	t.Parallel()
 	r := gsys(t, "park", "--dumps", "5", "--interval", "10ms", "-n", "1")
 	wantExit(t, r, 0)
-	if n := len(matching(r.stderrLines(), dumpRE)); n != 5 {
+	if n := len(matching(r.stderrLines(), dumpLine)); n != 5 {
 		t.Errorf("%d dump lines, want 5:\n%v", n, r)
 	}
 	if n := countHeaders(r.stdout, defaultReason); n != 5 {
@@ -140,7 +140,7 @@ func TestParkDuration(t *testing.T) {
 	t.Parallel()
 	r := gsys(t, "park", "--duration", "300ms", "--interval", "100ms")
 	wantExit(t, r, 0)
-	dumps := matching(r.stderrLines(), dumpRE)
+	dumps := matching(r.stderrLines(), dumpLine)
 	if len(dumps) < 1 {
 		t.Fatalf("no dump in 300ms:\n%v", r)
 	}
@@ -229,11 +229,11 @@ func TestParkGoroutineLeakProfile(t *testing.T) {
 		t.Errorf("%d [waiting for godot] headers (custom reasons are never leaked), want 2:\n%v", n, r)
 	}
 	lines := r.stderrLines()
-	if !containsPrefix(lines, "dump 1: goroutineleak debug=2, ") {
+	if !containsPrefix(asText(lines), "dump 1: goroutineleak debug=2, ") {
 		t.Errorf("no goroutineleak dump line:\n%v", r)
 	}
-	m := matching(lines, releasedRE)
-	if len(m) != 1 || m[0][1] != "4" || !strings.Contains(m[0][2], "(2 of them marked leaked by the goroutineleak profile") {
+	m := matching(lines, releasedLine)
+	if len(m) != 1 || m[0][1] != "4" || m[0][2] != "2" {
 		t.Errorf("release line should say 4 released, 2 of them leaked:\n%v", r)
 	}
 }
@@ -257,9 +257,9 @@ func TestParkOutDir(t *testing.T) {
 			if got := dirNames(t, dir); strings.Join(got, " ") != strings.Join(want, " ") {
 				t.Fatalf("files %v, want %v (no temporary files left)", got, want)
 			}
-			for i, m := range matching(r.stderrLines(), dumpRE) {
-				if m[6] != filepath.Join(dir, want[i]) {
-					t.Errorf("dump line %q names %q, want %q", m[0], m[6], filepath.Join(dir, want[i]))
+			for i, m := range matching(r.stderrLines(), dumpLine) {
+				if m[5] != filepath.Join(dir, want[i]) {
+					t.Errorf("dump line %q names %q, want %q", m[0], m[5], filepath.Join(dir, want[i]))
 				}
 			}
 			for _, name := range want {
@@ -311,12 +311,13 @@ func TestParkSummary(t *testing.T) {
 	t.Parallel()
 	r := gsys(t, "park", "--summary", "--dumps", "1", "-r", "chan receive", "-r", "waiting for godot", "-n", "2")
 	wantExit(t, r, 0)
+	text := strings.Join(asText(r.stderrLines()), "\n")
 	table := regexp.MustCompile(`(?m)^STATE\s+COUNT\b`)
-	if !table.MatchString(r.stderr) {
+	if !table.MatchString(text) {
 		t.Fatalf("no summary table (STATE COUNT ...) on stderr:\n%v", r)
 	}
 	for _, row := range []string{`(?m)^chan receive\s+2\b`, `(?m)^waiting for godot\s+2\b`} {
-		if !regexp.MustCompile(row).MatchString(r.stderr) {
+		if !regexp.MustCompile(row).MatchString(text) {
 			t.Errorf("summary lacks a row matching %s:\n%v", row, r)
 		}
 	}
@@ -328,7 +329,7 @@ func TestParkSummary(t *testing.T) {
 func TestParkHTTP(t *testing.T) {
 	t.Parallel()
 	p := start(t, nil, "park", "--http", "127.0.0.1:0", "--dumps", "0", "--interval", "1h", "-r", "waiting for godot")
-	base := p.waitFor(servingRE)[1]
+	base := p.waitFor(servingLine)[1]
 	if !strings.HasPrefix(base, "http://127.0.0.1:") {
 		t.Errorf("serving on %s, want 127.0.0.1", base)
 	}
@@ -349,7 +350,7 @@ func TestParkHTTP(t *testing.T) {
 func TestParkHTTPPublic(t *testing.T) {
 	t.Parallel()
 	p := start(t, nil, "park", "--http", "0.0.0.0:0", "--http-public", "--dumps", "0", "--interval", "1h", "-n", "1")
-	m := p.waitFor(servingRE)
+	m := p.waitFor(servingLine)
 	_, port, ok := strings.Cut(m[2], "]:")
 	if !ok {
 		_, port, _ = strings.Cut(m[2], ":")
@@ -388,7 +389,7 @@ func TestParkReasonWithComma(t *testing.T) {
 	if n := countHeaders(r.stdout, "waiting, forever"); n != 1 {
 		t.Errorf("%d [waiting, forever] headers, want 1:\n%v", n, r)
 	}
-	if n := len(matching(r.stderrLines(), parkedRE)); n != 1 {
+	if n := len(matching(r.stderrLines(), parkedLine)); n != 1 {
 		t.Errorf("%d parked lines, want 1:\n%v", n, r)
 	}
 }
@@ -407,7 +408,7 @@ func TestParkTrace(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "park.trace")
 	r := gsys(t, "park", "--trace", path, "-r", "chan receive", "-r", "waiting for godot", "-n", "2", "--dumps", "1")
 	wantExit(t, r, 0)
-	if !containsPrefix(r.stderrLines(), "trace written to "+path) {
+	if !containsPrefix(asText(r.stderrLines()), "trace written to "+path) {
 		t.Errorf("no \"trace written to\" line:\n%v", r)
 	}
 	if st, err := os.Stat(path); err != nil || st.Size() == 0 {
@@ -429,7 +430,7 @@ func TestParkTrace(t *testing.T) {
 func TestParkHTTPGoroutineLeak(t *testing.T) {
 	t.Parallel()
 	p := start(t, nil, "park", "--http", "127.0.0.1:0", "--dumps", "0", "--interval", "1h", "-r", "chan receive")
-	base := p.waitFor(servingRE)[1]
+	base := p.waitFor(servingLine)[1]
 	resp, err := http.Get(base + "goroutineleak?debug=2")
 	if err != nil {
 		t.Fatal(err)

@@ -94,7 +94,7 @@ func TestPprofTags(t *testing.T) {
 func TestPprofHTTP(t *testing.T) {
 	t.Parallel()
 	p := start(t, nil, "park", "--http", "127.0.0.1:0", "--dumps", "0")
-	base := p.waitFor(servingRE)[1]
+	base := p.waitFor(servingLine)[1]
 	wantTop(t, goPprof(t, nil, "-top", base+"goroutine"), 3)
 	p.interrupt(3)
 }

@@ -35,6 +35,7 @@ func TestReportHTML(t *testing.T) {
 		{"input not a dump", []string{"--html", page, "/etc/hostname"}, []string{"/etc/hostname"}},
 		{"directory missing", []string{"--html", filepath.Join(dir, "nodir", "x.html"), dumpFile}, []string{filepath.Join(dir, "nodir", "x.html")}},
 		{"with json", []string{"--html", page, "--json", dumpFile}, []string{"--html", "--json"}},
+		{"output a directory", []string{"--html", dir, dumpFile}, []string{dir, "directory"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := gsys(t, append([]string{"report"}, tc.args...)...)
@@ -49,5 +50,32 @@ func TestReportHTML(t *testing.T) {
 				t.Errorf("files left behind: %v %v", left, left2)
 			}
 		})
+	}
+}
+
+// TestReportHTMLRewrites: the page the user names is rewritten by a second
+// run, as an output file of most tools is (park's dumps never replace).
+func TestReportHTMLRewrites(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	page := filepath.Join(dir, "out.html")
+	if err := os.WriteFile(page, []byte("an older page"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dumps := []string{"../dump/testdata/go1.26/blocked.debug2.txt", "../dump/testdata/go1.26/blocked.debug1.txt"}
+	for _, in := range dumps {
+		r := gsys(t, "report", "--html", page, in)
+		wantExit(t, r, 0)
+		b, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(string(b), "<!DOCTYPE html>") {
+			t.Fatalf("report --html %s left %q", in, b[:min(len(b), 40)])
+		}
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, ".*"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }

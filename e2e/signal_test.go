@@ -41,25 +41,25 @@ func TestSignalWhileParking(t *testing.T) {
 			}
 			p.pollUntil("growing by 64 MB", func() bool {
 				rss, err := procstat.Resident(pid)
-				return err == nil && rss > base+64<<20 || len(matching(p.seen, parkedRE)) > 0
+				return err == nil && rss > base+64<<20 || len(matching(p.seen, parkedLine)) > 0
 			})
 			p.signal(s.sig)
 			code, stderr := p.wait()
 			if code != 0 {
 				t.Fatalf("exit status %d after %s while parking, want 0; stderr:\n%s", code, s.name, strings.Join(stderr, "\n"))
 			}
-			if !containsPrefix(stderr, "interrupted while parking") {
+			if !containsPrefix(asText(stderr), "interrupted while parking") {
 				t.Errorf("no \"interrupted while parking\" line: the signal came after parking, or was not reported; stderr:\n%s", strings.Join(stderr, "\n"))
 			}
 			n := released(t, stderr)
-			parked := matching(stderr, parkedRE)
+			parked := matching(stderr, parkedLine)
 			if len(parked) != 1 {
 				t.Fatalf("want one parked line (with the count parked before the signal); stderr:\n%s", strings.Join(stderr, "\n"))
 			}
 			if parked[0][1] != strconv.Itoa(n) || n == 0 || n >= count {
 				t.Errorf("parked %s, released %d: want the same number, between 1 and %d", parked[0][1], n, count-1)
 			}
-			if len(matching(stderr, dumpRE)) != 0 {
+			if len(matching(stderr, dumpLine)) != 0 {
 				t.Errorf("dumped after being interrupted while parking:\n%s", strings.Join(stderr, "\n"))
 			}
 		})
@@ -72,19 +72,19 @@ func TestSignalBetweenDumps(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
 			p := start(t, nil, "park", "--dumps", "0", "--interval", "1h")
-			p.waitFor(regexp.MustCompile(`^dump 1: `))
+			p.waitFor(dumpN(1))
 			p.signal(s.sig)
 			code, stderr := p.wait()
 			if code != 0 {
 				t.Fatalf("exit status %d after %s, want 0; stderr:\n%s", code, s.name, strings.Join(stderr, "\n"))
 			}
-			if !slices.Contains(stderr, "interrupted") {
+			if !slices.Contains(asText(stderr), "interrupted") {
 				t.Errorf("no \"interrupted\" line:\n%s", strings.Join(stderr, "\n"))
 			}
 			if n := released(t, stderr); n != 3 {
 				t.Errorf("released %d, want 3", n)
 			}
-			if n := len(matching(stderr, dumpRE)); n != 1 {
+			if n := len(matching(stderr, dumpLine)); n != 1 {
 				t.Errorf("%d dumps, want 1 (the interval is an hour)", n)
 			}
 		})
@@ -102,7 +102,7 @@ func TestSignalDuringDumpsToFiles(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			p := start(t, nil, "park", "-n", strconv.Itoa(count), "--dumps", "0", "--interval", "1ms", "-o", dir)
-			p.waitFor(regexp.MustCompile(`^dump 3: `))
+			p.waitFor(dumpN(3))
 			p.signal(s.sig)
 			code, stderr := p.wait()
 			if code != 0 {
@@ -111,21 +111,21 @@ func TestSignalDuringDumpsToFiles(t *testing.T) {
 			if n := released(t, stderr); n != count {
 				t.Errorf("released %d, want %d", n, count)
 			}
-			dumps := matching(stderr, dumpRE)
+			dumps := matching(stderr, dumpLine)
 			var want []string
 			for _, m := range dumps {
-				want = append(want, filepath.Base(m[6]))
+				want = append(want, filepath.Base(m[5]))
 			}
 			got := dirNames(t, dir)
 			if strings.Join(got, " ") != strings.Join(want, " ") {
 				t.Fatalf("files %v, want those the dump lines name, %v (no temporary files)", got, want)
 			}
 			for i, m := range dumps {
-				b, err := os.ReadFile(m[6])
+				b, err := os.ReadFile(m[5])
 				if err != nil {
 					t.Fatal(err)
 				}
-				checkWholeDump(t, m[6], string(b), m[4], count)
+				checkWholeDump(t, m[5], string(b), m[4], count)
 				if i == len(dumps)-1 && t.Failed() {
 					t.Logf("stderr:\n%s", strings.Join(stderr, "\n"))
 				}

@@ -16,7 +16,7 @@ func TestParkSlotsDoNotDependOnFlagOrder(t *testing.T) {
 	} {
 		r := gsys(t, append(append([]string{"park"}, args...), "-n", "2", "--dumps", "1", "--debug", "1")...)
 		wantExit(t, r, 0)
-		lines := r.stderrLines()
+		lines := asText(r.stderrLines())
 		for _, want := range []string{
 			`parked 2 goroutines: reason "debug call" (31), trace reason "wait for debug call" (12)`,
 			`parked 2 goroutines: reason "waiting for godot" (custom, slot 3), trace reason "unspecified" (0)`,

@@ -22,7 +22,7 @@ func traceRun(t *testing.T, traceReason string, custom bool, extra ...string) {
 	args := append([]string{"park", "--trace", file, "--trace-reason", traceReason, "-o", t.TempDir()}, extra...)
 	wantExit(t, gsys(t, args...), 0)
 
-	r := gsys(t, "trace", file, "--json", "--top", "-1")
+	r := gsys(t, "trace", file, "--json", "--top", "0")
 	wantExit(t, r, 0)
 	var s tracing.Summary
 	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
@@ -92,4 +92,8 @@ func TestTraceBadFile(t *testing.T) {
 		wantExit(t, r, 2)
 		wantOneLine(t, r, f)
 	}
+	// --top as report takes it: N largest, 0 for all, negative refused.
+	r := gsys(t, "trace", "--top", "-1", file)
+	wantExit(t, r, 2)
+	wantOneLine(t, r, "--top -1", "0 (all)")
 }

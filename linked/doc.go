@@ -29,9 +29,11 @@
 //     1.27 share them):
 //     catalog_go126.go (the reason tables' lengths and texts, what parking
 //     with each does, the runtime's pairing of wait and trace reasons),
-//     g_go126.go (g field offsets, goroutine statuses) and
-//     mutex_go126.go (runtime.mutex; its _staticlockranking variant refuses
-//     GOEXPERIMENT=staticlockranking with its own identifier).
+//     g_go126.go (g field offsets, goroutine statuses),
+//     allgs_go126.go (the g fields and label set the census reads, the
+//     status words) and mutex_go126.go (runtime.mutex; its
+//     _staticlockranking variant refuses GOEXPERIMENT=staticlockranking
+//     with its own identifier).
 //   - The refusal, unsupported.go, builds exactly where no range does. It
 //     names an identifier that exists nowhere, whose name is the compiler's
 //     one error, and declares (with values that mean nothing) every

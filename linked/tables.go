@@ -147,9 +147,11 @@ func storeString(dst *string, s string) (old string) {
 	h := (*stringHeader)(unsafe.Pointer(dst))
 	Lock(&tableLock)
 	old = *dst
+	tableGen.Add(1) // odd while a text changes (see ReadAllG)
 	atomic.StoreUintptr(&h.len, 0)
 	atomic.StorePointer(&h.data, unsafe.Pointer(unsafe.SliceData(padded)))
 	atomic.StoreUintptr(&h.len, uintptr(len(s)))
+	tableGen.Add(1)
 	Unlock(&tableLock)
 	return old
 }

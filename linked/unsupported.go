@@ -8,9 +8,10 @@ package linked
 // guess corrupts memory silently. So this package refuses to compile here.
 // To support a new version, compare runtime/runtime2.go and
 // runtime/traceruntime.go with the files named for the last vetted range
-// (catalog_go126.go, g_go126.go, mutex_go126*.go), add files for the new
-// range, widen this file's constraint, and run the tests (see doc.go and
-// README.md, "A new Go version"; TestNextVersion lists every place).
+// (catalog_go126.go, g_go126.go, allgs_go126.go, mutex_go126*.go), add
+// files for the new range, widen this file's constraint, and run the
+// tests (see doc.go and README.md, "A new Go version"; TestNextVersion
+// lists every place).
 var _ = gsysintDemoIsNotVettedForThisGoVersionOrArch_SeeREADME
 
 // The rest of this file declares, with values that mean nothing, every identifier
@@ -45,3 +46,21 @@ const ( // distinct, as a switch in g.go requires
 
 // As in mutex_go126.go.
 type mutexLayout struct{}
+
+// As in allgs_go126.go.
+var (
+	vettedLayout gLayout
+	statusWords  [1]string
+)
+
+const (
+	StatusIdle      = 5
+	StatusRunnable  = 6
+	StatusSyscall   = 7
+	StatusDead      = 8
+	StatusCopystack = 9
+	StatusPreempted = 10
+	StatusDeadExtra = 11
+
+	fingRunningFinalizer = 0
+)

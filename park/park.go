@@ -326,6 +326,7 @@ type waiter struct {
 	mu    linked.Mutex
 	state atomic.Uint32
 	g     atomic.Pointer[linked.G]
+	at    atomic.Int64 // linked.Nanotime1 just before it parked, for ParkTimes
 }
 
 // WaiterFunc is the function every parked goroutine sits in, as stacks,
@@ -343,6 +344,7 @@ func (w *waiter) park(reason linked.WaitReason, trace linked.TraceReason, done *
 		linked.Unlock(&w.mu)
 	} else {
 		w.g.Store(linked.Getg())
+		w.at.Store(linked.Nanotime1())
 		w.state.Store(parked)
 		linked.ParkUnlock(&w.mu, reason, trace, 2)
 	}
@@ -385,6 +387,58 @@ func (w *waiter) wake() linked.WakeResult {
 		default:
 			linked.Unlock(&w.mu)
 			return linked.Woken
+		}
+	}
+}
+
+// ParkTimes calls fn for every goroutine p parked and has not released,
+// with the runtime's clock (linked.Nanotime1) read just before it parked:
+// the real time of the wait, which the runtime itself does not keep (see
+// package census). It waits for a Park or Release in progress.
+func (p *Parker) ParkTimes(fn func(gp *linked.G, nanotime int64)) {
+	p.busy.Lock()
+	defer p.busy.Unlock()
+	p.mu.Lock()
+	groups := p.groups
+	p.mu.Unlock()
+	for _, gr := range groups {
+		for i := range gr.waiters {
+			w := &gr.waiters[i]
+			if w.state.Load() == parked {
+				fn(w.g.Load(), w.at.Load())
+			}
+		}
+	}
+}
+
+// ParkedGroups calls fn for every group p parked and has not released,
+// with the group's labels (reason and trace_reason included), how many of
+// its goroutines are parked, and the runtime's clock when the first and
+// the last of them parked: the real times a grouped census shows beside
+// the runtime's age, without a record per goroutine. It waits for a Park
+// or Release in progress.
+func (p *Parker) ParkedGroups(fn func(labels map[string]string, parked int, first, last int64)) {
+	p.busy.Lock()
+	defer p.busy.Unlock()
+	p.mu.Lock()
+	groups := p.groups
+	p.mu.Unlock()
+	for _, gr := range groups {
+		n, first, last := 0, int64(0), int64(0)
+		for i := range gr.waiters {
+			w := &gr.waiters[i]
+			if w.state.Load() != parked {
+				continue
+			}
+			at := w.at.Load()
+			if n == 0 || at < first {
+				first = at
+			}
+			last = max(last, at)
+			n++
+		}
+		if n > 0 {
+			fn(gr.parked.Labels, n, first, last)
 		}
 	}
 }

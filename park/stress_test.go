@@ -40,7 +40,7 @@ func TestStress(t *testing.T) {
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	profile := func(name string, debug int) {
+	profile := func(name dump.Profile, debug dump.Debug) {
 		defer wg.Done()
 		for {
 			select {
@@ -56,7 +56,7 @@ func TestStress(t *testing.T) {
 			}
 		}
 	}
-	for debug := range 3 {
+	for debug := range dump.DebugStacks + 1 {
 		wg.Add(1)
 		go profile("goroutine", debug)
 	}

@@ -14,7 +14,8 @@
 # alone); panicparse's pp is installed once into a
 # temporary GOBIN (never a module dependency). bench/runner then runs each
 # pair alternately --reps times and prints a Markdown table of medians and
-# ratios, followed by every sample. Timings are ratios within one run: the
+# ratios, followed by every sample; bench/httpload then measures --http
+# under many clients (peak memory and CPU ratios, issue 17). Timings are ratios within one run: the
 # machine is shared, so absolute times vary from run to run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,8 +41,10 @@ done
 
 if [ "$quick" = 1 ]; then
   counts=(-reps "${reps:-1}" -park 100000 -dump 100000 -dumps 2 -report 10000 -pp-default-max 10000 -http 100000 -http-reps 2)
+  census_bench='Census100k$' census_times=1x
 else
   counts=(-reps "${reps:-3}" -park 1000000 -dump 100000,1000000 -dumps 3 -pprof-dumps-1m 1 -report 10000,100000 -pp-default-max 100000 -http 100000 -http-reps 9)
+  census_bench='Census(100k|1M)$|GroupsHeap1M' census_times=3x
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gsysint-bench.XXXXXX")
@@ -55,6 +58,7 @@ echo "- kernel: $(uname -sr); transparent huge pages: $(cat /sys/kernel/mm/trans
 # The runner and pp are built once, by the installed toolchain: they only
 # measure.
 GOTOOLCHAIN=local go build -o "$work/runner" ./bench/runner
+GOTOOLCHAIN=local go build -o "$work/httpload" ./bench/httpload
 pp="$work/gobin/pp"
 if ! GOTOOLCHAIN=local GOBIN="$work/gobin" go install "github.com/maruel/panicparse/v2/cmd/pp@$pp_version" 2>"$work/pp.log"; then
   echo "- panicparse pp $pp_version: could not be installed, report rows skipped ($(tail -1 "$work/pp.log"))"
@@ -79,4 +83,19 @@ for tc in $toolchains; do
     -baseline "$bin/baseline" -pp "$pp" -work "$bin" \
     -label "$version ($(GOTOOLCHAIN=$tc go env GOOS)/$(GOTOOLCHAIN=$tc go env GOARCH), GOTOOLCHAIN=$tc)" "${counts[@]}"
   rm -f "$bin"/goroutines-*.txt
+  # park --http under many clients (issue 17): peak memory of 200
+  # concurrent debug=2 requests against one, CPU after 300 hang up.
+  echo
+  echo "--http under many clients, $version:"
+  "$work/httpload" -gsd "$bin/gsysint-demo" -n 100000 -clients 200 -drop 300
+  # The census against one pre-sized runtime.Stack of the same goroutines,
+  # in one go test process (census/bench_test.go): census-ms, stack-ms and
+  # their ratio, stop-the-world pauses counted during each, and the heap a
+  # grouped census of 1M goroutines keeps (retained-B).
+  echo
+  echo "### census ($version): go test -bench ./census"
+  echo
+  echo '```'
+  GOTOOLCHAIN=$tc go test "$ldflags" -run '^$' -bench "$census_bench" -benchtime "$census_times" ./census | grep '^Benchmark'
+  echo '```'
 done

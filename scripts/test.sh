@@ -5,13 +5,17 @@
 # and each fuzz target briefly. The browser tests need Chromium: when none
 # is on PATH it is installed (as root, apt-get install chromium-headless-shell);
 # without one they skip, or fail under CI=true.
+# e2e's TestMemoryLimitCgroup runs park in a memory cgroup it makes under
+# its own (root and a read-write memory controller); without them it skips,
+# or fails under CI=true as root with the controller mounted read-write.
 #
 # Every go command carries -ldflags=-checklinkname=0: package linked pulls
 # runtime symbols the runtime does not push, which the linker refuses
 # without it since Go 1.23.
 #
 #   GSYSINT_TOOLCHAINS="local"  only the installed toolchain
-#   GSYSINT_FUZZTIME=10s        how long each fuzz target runs (0 skips them)
+#   GSYSINT_FUZZTIME=10s        how long each fuzz target runs (0 skips them;
+#                               scripts/fuzz.sh is the long run, 5m a target)
 #   GSYSINT_STRESS=N            multiplies the stress test's goroutines
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,9 +45,9 @@ GOTOOLCHAIN=local GOFLAGS="$ldflags" "$bin/staticcheck" ./...
 # dump and tracing read and write dumps and traces without the runtime
 # bindings, so they build everywhere; this compiles their BSD and other-OS
 # files (linked builds only where it was vetted: e2e's guard test).
-step "cross-build: dump and tracing for darwin/arm64 and windows/amd64"
+step "cross-build: dump, series and tracing for darwin/arm64 and windows/amd64"
 for target in darwin/arm64 windows/amd64; do
-  GOOS=${target%/*} GOARCH=${target#*/} CGO_ENABLED=0 go build "$ldflags" ./dump/... ./tracing/...
+  GOOS=${target%/*} GOARCH=${target#*/} CGO_ENABLED=0 go build "$ldflags" ./dump/... ./series/... ./tracing/...
 done
 
 step "browser for the browser tests (e2e/browser_test.go)"
@@ -73,7 +77,7 @@ for tc in $toolchains; do
   scripts/build.sh "$work/gsysint-demo-$tc"
   "$work/gsysint-demo-$tc" version
   step "race: engine packages (GOTOOLCHAIN=$tc)"
-  go test "$ldflags" -race -count=1 ./linked/... ./park/... ./dump/... ./tracing/... ./web/...
+  go test "$ldflags" -race -count=1 ./linked/... ./park/... ./census/... ./dump/... ./series/... ./tracing/... ./web/...
 done
 export GOTOOLCHAIN=local
 

@@ -32,7 +32,7 @@ func LastBlocks(r io.Reader, want func(goroutine int64) bool) (blocks map[int64]
 	blocks = map[int64]Block{}
 	tr, err := trace.NewReader(r)
 	if err != nil {
-		return nil, nil, fmt.Errorf("tracing: not a readable execution trace: %w", err)
+		return nil, nil, fmt.Errorf("not a readable execution trace: %w", err)
 	}
 	for {
 		ev, err := tr.ReadEvent()

@@ -19,10 +19,11 @@
 //
 // # Parameters
 //
-// [Options.Top] keeps the N most frequent stacks per reason (0 means
-// [DefaultTop], negative keeps all). [Options.MarkFuncPrefix] marks a block
-// as "ours" when a function on its stack starts with the prefix; the park
-// engine's caller passes "gsysint-demo/park.".
+// [Options.Top] keeps the N most frequent stacks per reason (0 keeps all,
+// as gsysint-demo/dump's Options.Top does for stack groups).
+// [Options.MarkFuncPrefix] marks a block as "ours" when a function on its
+// stack starts with the prefix; the park engine's caller passes
+// "gsysint-demo/park.".
 //
 // # What a block looks like
 //

@@ -27,7 +27,7 @@ func TestGolden(t *testing.T) {
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".trace")
 		t.Run(name, func(t *testing.T) {
-			s, err := SummarizeFile(file, Options{MarkFuncPrefix: goldenPrefix})
+			s, err := SummarizeFile(file, Options{Top: DefaultTop, MarkFuncPrefix: goldenPrefix})
 			if err != nil {
 				t.Fatal(err)
 			}

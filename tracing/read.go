@@ -11,13 +11,14 @@ import (
 	"golang.org/x/exp/trace"
 )
 
-// DefaultTop is the number of stacks kept per reason when [Options.Top] is 0.
+// DefaultTop is the number of stacks per reason gsysint-demo trace shows
+// unless --top says otherwise.
 const DefaultTop = 5
 
 // Options tunes [Summarize].
 type Options struct {
-	// Top is how many stacks to keep per reason, most frequent first.
-	// 0 means DefaultTop; a negative value keeps them all.
+	// Top is how many stacks to keep per reason, most frequent first;
+	// 0 or less keeps them all, as dump.Options.Top does.
 	Top int
 	// MarkFuncPrefix marks block events as "ours": a transition is ours when
 	// one of the functions on its stack starts with this prefix (for the
@@ -125,12 +126,12 @@ func Summarize(r io.Reader, opt Options) (s *Summary, err error) {
 	defer func() {
 		// The parser is not meant to panic, but this input is untrusted.
 		if p := recover(); p != nil {
-			s, err = nil, fmt.Errorf("malformed execution trace: parser panicked: %v", p)
+			s, err = nil, fmt.Errorf("malformed execution trace: parser panicked: %w", firstLine{fmt.Errorf("%v", p)})
 		}
 	}()
 	tr, err := trace.NewReader(r)
 	if err != nil {
-		return nil, fmt.Errorf("not a readable execution trace: %w", err)
+		return nil, fmt.Errorf("not a readable execution trace: %w", firstLine{err})
 	}
 	acc := newAccumulator(opt)
 	for {
@@ -139,7 +140,7 @@ func Summarize(r io.Reader, opt Options) (s *Summary, err error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("malformed execution trace after %d events: %w", acc.sum.Events, err)
+			return nil, fmt.Errorf("malformed execution trace after %d events: %w", acc.sum.Events, firstLine{err})
 		}
 		acc.add(&ev)
 	}
@@ -151,6 +152,31 @@ func Summarize(r io.Reader, opt Options) (s *Summary, err error) {
 	}
 	return acc.finish(), nil
 }
+
+// firstLine is a parser error cut to its first line, for the errors of a
+// command line: x/exp/trace explains a trace it cannot go on with by its
+// whole frontier (every M's next event, every G's and P's state), 600 to
+// 1,200 lines for a corrupt trace:
+//
+//	broken trace: failed to advance: frontier:
+//	[gen=1]
+//
+//	M 15480 [ProcSteal time=724613075968 p=1 p_seq=1 m=25]
+//	...
+//
+// Unwrap gives the whole error.
+type firstLine struct{ err error }
+
+func (e firstLine) Error() string {
+	msg := e.err.Error()
+	line, rest, cut := strings.Cut(msg, "\n")
+	if !cut {
+		return msg
+	}
+	return fmt.Sprintf("%s (%d more lines of the parser's state left out)", strings.TrimSuffix(line, ":"), strings.Count(rest, "\n")+1)
+}
+
+func (e firstLine) Unwrap() error { return e.err }
 
 type accumulator struct {
 	opt         Options
@@ -172,9 +198,6 @@ type stackAcc struct {
 }
 
 func newAccumulator(opt Options) *accumulator {
-	if opt.Top == 0 {
-		opt.Top = DefaultTop
-	}
 	return &accumulator{opt: opt, reasons: make(map[string]*reasonAcc)}
 }
 
@@ -279,7 +302,7 @@ func (a *accumulator) finish() *Summary {
 			}
 			return slices.Compare(x.Funcs, y.Funcs)
 		})
-		if a.opt.Top >= 0 && len(r.Stacks) > a.opt.Top {
+		if a.opt.Top > 0 && len(r.Stacks) > a.opt.Top {
 			r.Stacks = r.Stacks[:a.opt.Top]
 		}
 		s.Reasons = append(s.Reasons, r)

@@ -13,7 +13,10 @@
 //   - steps 5–9 park goroutines in this process with package park and show
 //     how goroutine dumps (package dump), the protobuf profile, an execution
 //     trace (package tracing) and the goroutineleak profile report them;
-//   - step 10 shows what is refused and why, and how the version guard works.
+//   - step 10 shows what is refused and why, and how the version guard works;
+//   - step 11 reads one goroutine's own record in the runtime (package
+//     census) next to what each report shows of it, and times a census
+//     against a runtime.Stack dump, with the stop-the-world pauses of each.
 //
 // Every goroutine a step parks is released before the step returns, also on
 // errors and when the context is cancelled.

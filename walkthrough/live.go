@@ -199,7 +199,7 @@ func ourRecords(text string) []string {
 // showOurGoroutines writes a text profile (debug=2: one block per
 // goroutine, from runtime.Stack; debug=1: one record per stack) and prints
 // the blocks of the goroutines park parked.
-func showOurGoroutines(t *tour, profileName string, debug int) error {
+func showOurGoroutines(t *tour, profileName dump.Profile, debug dump.Debug) error {
 	var buf bytes.Buffer
 	st, err := dump.Write(&buf, profileName, debug)
 	if err != nil {

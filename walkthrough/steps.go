@@ -279,4 +279,5 @@ parked. On Go 1.28, or on another OS or architecture, gsysint-demo does not buil
 the compiler says "undefined: gsysintDemoIsNotVettedForThisGoVersionOrArch_SeeREADME", and
 the README says what to compare before adding a catalog for the new version.`,
 	},
+	censusStep, // census.go
 }

@@ -150,6 +150,14 @@ func TestNoPause(t *testing.T) {
 		"is refused: suspendG class",
 		"is out of range",
 		"gsysintDemoIsNotVettedForThisGoVersionOrArch_SeeREADME",
+		// Step 11, the census.
+		`state "waiting for godot"`,
+		"labels:         {reason: waiting for godot, step: 11, trace_reason: unspecified}",
+		"two GCs later (runtime.GC()), the runtime has an age for it:",
+		" [waiting for godot]:",
+		`"step":"11"`,
+		"census.TakeGroups: ",
+		"runtime.Stack (debug=2): ",
 		"That was the whole tour.",
 	)
 	if pprof.Lookup("goroutineleak") != nil {
@@ -246,7 +254,7 @@ func TestInteractive(t *testing.T) {
 	if c := strings.Count(r.stderr, PromptText); c != 3 {
 		t.Errorf("the prompt appears %d times on stderr, want 3:\n%s", c, r.stderr)
 	}
-	mustContain(t, "stdout", r.stdout, "Stopped after step 3 of 10. To go on from there: gsysint-demo walkthrough --from 4")
+	mustContain(t, "stdout", r.stdout, "Stopped after step 3 of 11. To go on from there: gsysint-demo walkthrough --from 4")
 	mustNotContain(t, "output", r.stdout+r.stderr, "\033[")
 
 	// Without --pause, a pipe on stdin does not make it interactive. (From
@@ -258,7 +266,7 @@ func TestInteractive(t *testing.T) {
 	mustNotContain(t, "stderr", r.stderr, PromptText)
 	// The end of the input ends the tour like q.
 	r = run(t, "", nil, "walkthrough", "--pause", "--from", "9")
-	if r.code != 0 || !strings.Contains(r.stdout, "Stopped after step 9 of 10") {
+	if r.code != 0 || !strings.Contains(r.stdout, "Stopped after step 9 of 11") {
 		t.Errorf("at the end of stdin: exit status %d, want 0 and a stop after step 9:\n%s", r.code, r.stdout)
 	}
 }
@@ -340,12 +348,12 @@ func TestTerminal(t *testing.T) {
 		return string(out)
 	}
 	out := onTerminal("q\n")
-	mustContain(t, "output on a terminal", out, bold+stepHeader(9)+reset, dim+PromptText, "Stopped after step 9 of 10")
+	mustContain(t, "output on a terminal", out, bold+stepHeader(9)+reset, dim+PromptText, "Stopped after step 9 of 11")
 	mustNotContain(t, "output on a terminal", out, "Step 10 of")
 
 	out = onTerminal("q\n", "NO_COLOR=1")
 	mustNotContain(t, "output on a terminal with NO_COLOR=1", out, "\033[")
-	mustContain(t, "output on a terminal with NO_COLOR=1", out, PromptText, "Stopped after step 9 of 10")
+	mustContain(t, "output on a terminal with NO_COLOR=1", out, PromptText, "Stopped after step 9 of 11")
 }
 
 func TestPrompter(t *testing.T) {
@@ -475,11 +483,11 @@ func TestLabVet(t *testing.T) {
 	}
 }
 
-// TestSteps checks the shape of the tour: ten steps, each with a title,
+// TestSteps checks the shape of the tour: eleven steps, each with a title,
 // an explanation, a demonstration and something to notice.
 func TestSteps(t *testing.T) {
-	if len(Steps()) != 10 {
-		t.Fatalf("%d steps, want 10", len(Steps()))
+	if len(Steps()) != 11 {
+		t.Fatalf("%d steps, want 11", len(Steps()))
 	}
 	for n, s := range Steps() {
 		if s.Title == "" || strings.Contains(s.Title, "\n") || s.Explain == "" || s.Notice == "" || s.live == nil {

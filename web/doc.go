@@ -3,9 +3,12 @@
 // `gsysint-demo park --http` serves.
 //
 // Every page is made with html/template from templates and assets embedded
-// in the binary (package embed): a page asks for nothing over the network,
-// no CDN, no web fonts. Script only filters and folds what the HTML
-// already holds, so a page reads the same with JavaScript off.
+// in the binary (package embed): a page asks for nothing from elsewhere, no
+// CDN, no web fonts. Script only filters and folds what the HTML already
+// holds, so a page reads the same with JavaScript off; but the live page's
+// script also fetches its over-time section from park at each census
+// sample (drawn by the server, as SVG), which with script off stays as it
+// was when the page loaded.
 //
 // The pages render views of their own ([Report]) built from the engine's
 // data (dump.Summary), so that a change to the engine's structs touches

@@ -48,19 +48,14 @@ type Reason struct {
 // Setting is one of the run's settings, as the page lists them.
 type Setting struct{ Name, Value string }
 
-// Census gives the census's record of a goroutine (the runtime's own
-// record of its g), for the one-goroutine view; nil until the census is
-// built in.
-type Census interface {
-	Record(goid int64) (text string, ok bool)
-}
-
 // LiveConfig is what the live page knows from the start.
 type LiveConfig struct {
 	Settings []Setting
 	// TraceFile is park's --trace file, "" if none.
 	TraceFile string
-	Census    Census
+	// Census, if not nil, gives the one-goroutine view its census record
+	// and the page its chart of the whole process over time.
+	Census Census
 }
 
 // Live is the live page of a park run, an http.Handler for "/". It shows
@@ -77,6 +72,8 @@ type Live struct {
 
 	snapMu sync.Mutex // held while a snapshot is taken; guards snap
 	snap   *snapshot
+
+	over overTime // census samples, for the chart over time
 }
 
 // NewLive returns the live page of a run with settings cfg; it shows the
@@ -151,7 +148,7 @@ type block struct {
 func takeSnapshot(want int64, writing string) (*snapshot, error) {
 	s := &snapshot{taken: time.Now(), byReason: map[string]*reasonIDs{}, blocks: map[int64]block{}}
 	var buf bytes.Buffer
-	timed := func(name string, w io.Writer, profile string, debug int) error {
+	timed := func(name string, w io.Writer, profile dump.Profile, debug dump.Debug) error {
 		start := time.Now()
 		_, err := dump.Write(w, profile, debug)
 		s.tookEach = append(s.tookEach, Setting{Name: name, Value: time.Since(start).Round(time.Millisecond).String()})
@@ -351,7 +348,7 @@ func (l *Live) snapshotFor(want int64, fresh bool, writing string) (*snapshot, e
 // new one (longer when taking it took long: 4 times that).
 const maxAge = 5 * time.Second
 
-var liveTemplate = template.Must(template.New("live.html").Funcs(funcs).ParseFS(assets, "assets/live.html"))
+var liveTemplate = template.Must(template.New("live.html").Funcs(funcs).Funcs(liveFuncs).ParseFS(assets, "assets/live.html", "assets/overtime.html"))
 
 func (l *Live) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/" {
@@ -360,6 +357,8 @@ func (l *Live) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	groups, writing := l.parked()
 	page := &livePage{Settings: l.cfg.Settings, Host: r.Host, TraceFile: l.cfg.TraceFile, CensusOn: l.cfg.Census != nil}
+	samples, period, lastErr := l.over.samples()
+	page.OverTime = l.chart(samples, period, lastErr)
 	if len(groups) == 0 {
 		page.Parking = true
 		l.render(w, page)
@@ -421,6 +420,7 @@ type livePage struct {
 	Groups   []liveGroup
 	Want     int64
 	Selected *selected
+	OverTime *chartView
 }
 
 type liveGroup struct {
@@ -446,8 +446,10 @@ type selected struct {
 	// LeakProfile: "leaked", "not leaked" or why there is no answer.
 	LeakProfile string
 	LeakRecord  string
-	Census      string
-	CensusFound bool
+	// Census is the census's record of the goroutine, read when the page
+	// was asked for (nil: none, CensusErr says why if it failed).
+	Census    *CensusRecord
+	CensusErr string
 	// TraceBlock is the goroutine's block event in the execution trace
 	// being written (nil: none read); TraceNote says how it was read.
 	TraceBlock *tracing.Block
@@ -510,7 +512,11 @@ func (p *livePage) fill(groups []ParkedGroup, s *snapshot, want int64, census Ce
 		}
 	}
 	if census != nil {
-		sel.Census, sel.CensusFound = census.Record(want)
+		rec, err := census.Record(want)
+		if err != nil {
+			sel.CensusErr = err.Error()
+		}
+		sel.Census = rec
 	}
 	if b, ok := s.traceBlocks[want]; ok {
 		sel.TraceBlock = &b

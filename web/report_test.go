@@ -46,7 +46,7 @@ func blockN(tb testing.TB, n int, labels ...string) {
 }
 
 // summary is the summary of a dump of this process's goroutines.
-func summary(tb testing.TB, debug int, opt dump.Options) *dump.Summary {
+func summary(tb testing.TB, debug dump.Debug, opt dump.Options) *dump.Summary {
 	tb.Helper()
 	var buf bytes.Buffer
 	if _, err := dump.Write(&buf, "goroutine", debug); err != nil {

@@ -26,6 +26,9 @@ func measureHTML(c *config, t *table) error {
 		pp, ppOut := samples{}, filepath.Join(c.work, "pp.html")
 		var oursSize, ppSize samples
 		for range reps {
+			// report --html never replaces a file: each rep writes anew.
+			os.Remove(oursOut)
+			os.Remove(ppOut)
 			w, err := timeCmd(c.gsd, "report", "--html", oursOut, file)
 			if err != nil {
 				return err

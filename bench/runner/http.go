@@ -9,11 +9,12 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"syscall"
 	"time"
+
+	"gsysint-demo/internal/events"
 )
 
 // measureHTTP measures a GET of ?debug=2 from park --http against
@@ -40,9 +41,9 @@ type server struct {
 	errs bytes.Buffer
 }
 
-// startServer starts a program and waits for the stderr line that gives
-// its address.
-func startServer(re *regexp.Regexp, name string, args ...string) (*server, error) {
+// startServer starts a program and waits for the stderr line from which
+// addrOf reads its address.
+func startServer(addrOf func(line string) (string, bool), name string, args ...string) (*server, error) {
 	s := &server{cmd: exec.Command(name, args...)}
 	pr, err := s.cmd.StderrPipe()
 	if err != nil {
@@ -57,8 +58,8 @@ func startServer(re *regexp.Regexp, name string, args ...string) (*server, error
 		sent := false
 		for sc.Scan() {
 			s.errs.WriteString(sc.Text() + "\n")
-			if m := re.FindStringSubmatch(sc.Text()); m != nil && !sent {
-				found <- m[1]
+			if addr, ok := addrOf(sc.Text()); ok && !sent {
+				found <- addr
 				sent = true
 			}
 		}
@@ -139,16 +140,37 @@ func get(url string) (float64, float64, float64, error) {
 	return t, float64(hc.n), float64(hc.headers), nil
 }
 
+// servingAddr reads the address park serves on from its serving_pprof
+// event.
+func servingAddr(line string) (string, bool) {
+	ev, err := events.Decode([]byte(line))
+	if err != nil {
+		return "", false
+	}
+	s, ok := ev.(events.ServingPprof)
+	return s.Addr, ok
+}
+
+// baselineAddr reads the address the baseline serves on from its line
+// "BENCH mode=http addr=ADDR".
+func baselineAddr(line string) (string, bool) {
+	kv, ok := benchLine(line)
+	if !ok || kv["mode"] != "http" || kv["addr"] == "" {
+		return "", false
+	}
+	return kv["addr"], true
+}
+
 func runHTTP(c *config) (ours, base, oursBytes, baseBytes, oursH, baseH samples, err error) {
 	n := strconv.Itoa(c.httpN)
 	logf("gsysint-demo park -n %s --http 127.0.0.1:0 and baseline -mode http -n %s", n, n)
-	o, err := startServer(regexp.MustCompile(`^serving pprof on http://(\S+)/debug/pprof/`),
-		c.gsd, "park", "-n", n, "-r", c.reason, "--http", "127.0.0.1:0", "--dumps", "0", "--interval", "24h")
+	o, err := startServer(servingAddr,
+		c.gsd, "park", "--log-format", "json", "-n", n, "-r", c.reason, "--http", "127.0.0.1:0", "--dumps", "0", "--interval", "24h")
 	if err != nil {
 		return
 	}
 	defer o.stop()
-	b, err := startServer(regexp.MustCompile(`^BENCH mode=http addr=(\S+)`),
+	b, err := startServer(baselineAddr,
 		c.baseline, "-mode", "http", "-n", n, "-reason", c.reason)
 	if err != nil {
 		return

@@ -10,10 +10,9 @@
 // exit, and their peak RSS is "Maximum resident set size" as GNU time
 // prints it, from one more run under /usr/bin/time (the child's own
 // ru_maxrss, without it: see gnuTime). Park, dump and release
-// times are what the programs print themselves: gsysint-demo on stderr
-// ("parking took D; resident memory grew X, Y KB a goroutine", "dump 1:
-// goroutine debug=2, N goroutines, SIZE in D", "released N goroutines in D")
-// and the baseline as BENCH lines. HTTP times are those of a Go client GET,
+// times are what the programs print themselves: gsysint-demo on stderr as
+// the events of its --log-format json (parking_done, dump, released: see
+// package internal/events) and the baseline as BENCH lines. HTTP times are those of a Go client GET,
 // from request to the last byte of the body.
 //
 // The work is a table of measurements (measurements, below), one file

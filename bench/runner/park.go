@@ -2,11 +2,11 @@ package main
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
+
+	"gsysint-demo/internal/events"
 )
 
 // measurePark measures parking, dumping and releasing: one process of
@@ -92,52 +92,36 @@ type parkRun struct {
 	pprofHeaders           samples
 }
 
-var (
-	reParked   = regexp.MustCompile(`^parking took (\S+); resident memory grew .*, ([0-9.]+) KB a goroutine$`)
-	reDump     = regexp.MustCompile(`^dump \d+: goroutine debug=2, (\d+) goroutines, ([0-9.]+) (B|KB|MB|GB) in (\S+)$`)
-	reReleased = regexp.MustCompile(`^released (\d+) goroutines in (\S+)`)
-)
-
-func seconds(s string) (float64, error) {
-	d, err := time.ParseDuration(s)
-	return d.Seconds(), err
-}
-
+// runOurs runs gsysint-demo park once and reads its times and sizes
+// from the events it tells in the JSON form (package internal/events).
 func runOurs(c *config, n, dumps int, r *parkRun) error {
-	args := []string{"park", "-n", strconv.Itoa(n), "-r", c.reason, "--interval", "1ms", "--dumps", strconv.Itoa(max(dumps, 1))}
+	args := []string{"park", "--log-format", "json", "-n", strconv.Itoa(n), "-r", c.reason, "--interval", "1ms", "--dumps", strconv.Itoa(max(dumps, 1))}
 	logf("gsysint-demo %s", strings.Join(args, " "))
 	stderr, err := runCapture(c.gsd, args...)
 	if err != nil {
 		return err
 	}
 	var got int
-	for _, line := range strings.Split(stderr, "\n") {
-		if m := reParked.FindStringSubmatch(line); m != nil {
-			t, err := seconds(m[1])
-			if err != nil {
-				return err
-			}
-			kb, _ := strconv.ParseFloat(m[2], 64)
-			r.park, r.rssPerG = append(r.park, t), append(r.rssPerG, kb*1000)
-			got++
+	for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		ev, err := events.Decode([]byte(line))
+		if err != nil {
+			return fmt.Errorf("gsysint-demo park: %v", err)
 		}
-		if m := reDump.FindStringSubmatch(line); m != nil && dumps > 0 {
-			t, err := seconds(m[4])
-			if err != nil {
-				return err
-			}
-			h, _ := strconv.Atoi(m[1])
-			size, _ := strconv.ParseFloat(m[2], 64)
-			size *= map[string]float64{"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}[m[3]]
-			r.dump, r.headers, r.bytes = append(r.dump, t), append(r.headers, float64(h)), append(r.bytes, size)
+		switch e := ev.(type) {
+		case events.ParkingDone:
+			r.park = append(r.park, e.Elapsed.Seconds())
+			r.rssPerG = append(r.rssPerG, float64(e.RSSGrowth)/float64(max(e.Goroutines, 1)))
 			got++
-		}
-		if m := reReleased.FindStringSubmatch(line); m != nil {
-			t, err := seconds(m[2])
-			if err != nil {
-				return err
+		case events.Dump:
+			if dumps == 0 {
+				break // the one dump of a run that measures parking only
 			}
-			r.release = append(r.release, t)
+			r.dump = append(r.dump, e.Elapsed.Seconds())
+			r.headers = append(r.headers, float64(e.Goroutines))
+			r.bytes = append(r.bytes, float64(e.Bytes))
+			got++
+		case events.Released:
+			r.release = append(r.release, e.Elapsed.Seconds())
 			got++
 		}
 	}
