@@ -6,7 +6,7 @@
 #   scripts/fuzz.sh                     every target, 5 minutes each
 #   GSYSINT_FUZZTIME=30s scripts/fuzz.sh
 #   scripts/fuzz.sh ./tracing           the targets of some packages only
-#   scripts/fuzz.sh ./dump FuzzReadSummary   one target
+#   scripts/fuzz.sh ./dump FuzzProto   one target
 #
 # A target that fails leaves its input in PKG/testdata/fuzz/TARGET/NAME, and
 # `go test -run TARGET/NAME PKG` replays it. Keep every such file, committed
