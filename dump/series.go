@@ -1,7 +1,9 @@
 package dump
 
 import (
+	"bufio"
 	"bytes"
+	"compress/gzip"
 	"io"
 	"os"
 	"runtime"
@@ -26,7 +28,9 @@ import (
 //     between them are added up, as ReadSummary adds them up: a log with
 //     several crashes, or a document that quotes dumps, holds dumps of
 //     different runs more often than a series; goroutine 1 after the
-//     context is then no boundary either.
+//     context is then no boundary either;
+//   - the end of a census's JSON document (park --profile census --json
+//     writes one per dump): each census is a dump.
 //
 // A regular file is mapped and, when it holds one dump, read in parts as
 // ReadSummary reads it: the goroutines are followed one by one only if
@@ -51,6 +55,9 @@ func ReadDumps(r io.Reader, opt Options, atContext bool) ([]*Summary, error) {
 func dumpsOfBytes(b []byte, opt Options, atContext bool) (sums []*Summary, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer faultError(&err)
+	if isCensusInput(b[:min(len(b), sniffLen)]) {
+		return splitDumps(bytes.NewReader(b), opt, atContext)
+	}
 	// "goroutine 1 [" twice: two dumps, perhaps behind a log prefix.
 	if bytes.Count(b, []byte("goroutine 1 [")) < 2 {
 		s, err := summarizeBytes(b, opt, max(1, min(runtime.GOMAXPROCS(0), len(b)/minPart)))
@@ -65,8 +72,12 @@ func dumpsOfBytes(b []byte, opt Options, atContext bool) (sums []*Summary, err e
 type dumpSplitter struct {
 	opt       Options
 	atContext bool
-	zs        []*summarizer
-	totals    []int
+	// census: the input is census JSON, whose parser numbers each
+	// document (Goroutine.dump): a new number is a new dump, and nothing
+	// else is.
+	census bool
+	zs     []*summarizer
+	totals []int
 	// parts counts the parser's dumps added up in each summarizer.
 	parts []int
 	// dump is the parser's number of the current dump (Goroutine.dump).
@@ -93,6 +104,14 @@ func (sp *dumpSplitter) next() {
 
 func (sp *dumpSplitter) each(g *Goroutine) {
 	d := max(g.dump, 1)
+	if sp.census {
+		if len(sp.zs) == 0 || d != sp.dump {
+			sp.next()
+			sp.dump = d
+		}
+		sp.add(g)
+		return
+	}
 	switch {
 	case len(sp.zs) == 0:
 		sp.next()
@@ -144,8 +163,12 @@ func (sp *dumpSplitter) flushPending() {
 
 // splitDumps reads r in one pass, one summarizer per dump.
 func splitDumps(r io.Reader, opt Options, atContext bool) ([]*Summary, error) {
-	sp := &dumpSplitter{opt: opt, atContext: atContext}
-	s, err := parse(r, sp.each)
+	br := bufio.NewReaderSize(r, readBuffer)
+	head, _ := br.Peek(sniffLen) // an error is parse's to report
+	sp := &dumpSplitter{opt: opt, atContext: atContext, census: isCensusInput(head)}
+	// parse reads br itself: bufio.NewReaderSize returns a reader of the
+	// size asked for as it is, so the peeked bytes are not lost.
+	s, err := parse(br, sp.each)
 	if err != nil {
 		return nil, err
 	}
@@ -170,4 +193,19 @@ func splitDumps(r io.Reader, opt Options, atContext bool) ([]*Summary, error) {
 		sums[i] = z.finish(one)
 	}
 	return sums, nil
+}
+
+// isCensusInput says whether input starting with head is census JSON,
+// gzipped or not, after a byte order mark or not, as parse tells it.
+func isCensusInput(head []byte) bool {
+	if isGzip(head) {
+		zr, err := gzip.NewReader(bytes.NewReader(head))
+		if err != nil {
+			return false
+		}
+		// head holds the start of the stream only: what inflates before
+		// the cut is enough to see the first key.
+		head, _ = io.ReadAll(io.LimitReader(zr, sniffLen))
+	}
+	return isCensusJSON(bytes.TrimPrefix(head, utf8BOM))
 }
