@@ -21,6 +21,12 @@ import (
 //	{"taken_at": "...", ..., "goroutines": [{"id": 18, "status": "waiting",
 //	 "state": "chan receive", "leaked": true, "age_ns": ..., "age_known": true,
 //	 "start": {...}, "created": {...}, "creator_id": 1, "labels": {...}}]}
+//
+// A census records no stack: a group or goroutine is read with its start
+// function and then its creation site as its stack, the two locations
+// the census protobuf gives a sample, so both forms group alike. Several
+// censuses one after another (park's stdout with --dumps N) are several
+// dumps: ReadDumps returns one Summary per census.
 const FormatCensus = "census"
 
 type censusSite struct {
