@@ -259,6 +259,18 @@ func TestCensusJSONSeries(t *testing.T) {
 			if sum.Reading.Dumps != 3 || sum.Total != totals[0]+totals[1]+totals[2] {
 				t.Errorf("%s: ReadSummary: %d goroutines in %d dumps; want %d in 3", shape, sum.Total, sum.Reading.Dumps, totals[0]+totals[1]+totals[2])
 			}
+
+			// Cut inside the third census: the two whole ones are read,
+			// and the summary says where the input ends.
+			cut := stream.Bytes()[:stream.Len()-10]
+			sums, err := dump.ReadDumps(bytes.NewReader(cut), dump.Options{}, false)
+			if err != nil || len(sums) != 2 || sums[1].Total != totals[1] {
+				t.Errorf("%s: cut in census 3: %d dumps (%v); want the 2 whole ones", shape, len(sums), err)
+			}
+			sum, err = dump.ReadSummary(bytes.NewReader(cut), dump.Options{})
+			if err != nil || sum.Reading.Dumps != 2 || !strings.Contains(sum.Reading.Cut, "census 3") {
+				t.Errorf("%s: ReadSummary of a cut in census 3: %v, %+v; want 2 dumps and the cut named", shape, err, sum.Reading)
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -88,6 +89,12 @@ func parseCensus(br *bufio.Reader, each func(*Goroutine)) (*Snapshot, error) {
 		var c censusJSON
 		err := dec.Decode(&c)
 		if err == io.EOF && n > 1 {
+			break
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) && n > 1 {
+			// park stopped, or the stream was cut, in the middle of a
+			// census: the ones before it are whole.
+			s.Reading.Cut = fmt.Sprintf("the input ends inside census %d's JSON, which is left out", n)
 			break
 		}
 		if err != nil {
