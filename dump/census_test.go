@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -293,4 +294,43 @@ func TestCensusJSONSeriesRefused(t *testing.T) {
 			t.Errorf("a census, then %q: %v; want an error naming census 2", after, err)
 		}
 	}
+}
+
+// ReadDumps of census JSON agrees with Parse, whatever the bytes: one dump
+// per census Parse read, their totals adding up to Parse's. The seeds are
+// censuses of this process, by group and per goroutine, one after another.
+func FuzzReadDumpsCensus(f *testing.F) {
+	s, err := census.Take()
+	if err != nil {
+		f.Fatal(err)
+	}
+	var groups, each bytes.Buffer
+	if err := s.Group().WriteJSON(&groups); err != nil {
+		f.Fatal(err)
+	}
+	if err := s.WriteJSON(&each); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(append(slices.Clone(groups.Bytes()), each.Bytes()...))
+	f.Add(append(append(slices.Clone(each.Bytes()), groups.Bytes()...), groups.Bytes()[:groups.Len()/2]...))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		snap, perr := dump.Parse(bytes.NewReader(in))
+		if perr != nil || snap.Format != dump.FormatCensus {
+			return
+		}
+		sums, err := dump.ReadDumps(bytes.NewReader(in), dump.Options{}, false)
+		if err != nil {
+			t.Fatalf("Parse read %d censuses, ReadDumps failed: %v", snap.Reading.Dumps, err)
+		}
+		total := 0
+		for _, s := range sums {
+			if s.Format != dump.FormatCensus {
+				t.Fatalf("a dump of census input read as %q", s.Format)
+			}
+			total += s.Total
+		}
+		if len(sums) != snap.Reading.Dumps || total != snap.Total {
+			t.Fatalf("ReadDumps: %d dumps of %d goroutines; Parse: %d censuses of %d", len(sums), total, snap.Reading.Dumps, snap.Total)
+		}
+	})
 }
