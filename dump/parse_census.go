@@ -131,7 +131,7 @@ func addCensus(s *Snapshot, c *censusJSON, n int, each func(*Goroutine)) error {
 		}
 		for _, site := range []censusSite{r.Start, r.Created} {
 			if site.Func != "" {
-				g.Frames = append(g.Frames, Frame{Func: site.Func, File: site.File, Line: site.Line})
+				g.Frames = append(g.Frames, Frame(site))
 			}
 		}
 		s.Total += g.Count
