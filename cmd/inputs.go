@@ -106,7 +106,9 @@ func expandInputs(args []string, named map[string]string) (*inputSet, error) {
 
 // dirInputs lists the dumps in dir: park's, in the order park wrote them,
 // if there are any (other files are left out); else every regular file
-// whose name does not start with a dot, sorted by name.
+// whose name does not start with a dot, sorted by name. A directory of
+// park's census tables and no dumps is refused: report reads a census's
+// JSON and protobuf, not its table.
 func dirInputs(dir string) (files []string, park bool, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
