@@ -28,9 +28,15 @@ type reportInput struct {
 }
 
 // parkDumpName matches the names park -o DIR gives its dumps
-// (goroutine-0001.txt, goroutine-0001.debug1.txt, goroutineleak-0002.pb.gz),
+// (goroutine-0001.txt, goroutine-0001.debug1.txt, goroutineleak-0002.pb.gz,
+// and with --profile census census-0001.json or census-0001.pb.gz),
 // capturing the number.
-var parkDumpName = regexp.MustCompile(`^(?:goroutine|goroutineleak)-(\d+)(?:\.txt|\.debug1\.txt|\.pb\.gz)$`)
+var parkDumpName = regexp.MustCompile(`^(?:(?:goroutine|goroutineleak)-(\d+)(?:\.txt|\.debug1\.txt|\.pb\.gz)|census-(\d+)(?:\.json|\.pb\.gz))$`)
+
+// censusTableName matches the census tables park --profile census -o DIR
+// writes without --json or --debug 0: text for people, which report
+// does not read.
+var censusTableName = regexp.MustCompile(`^census-\d+\.txt$`)
 
 // inputSet is report's inputs, expanded.
 type inputSet struct {
@@ -100,7 +106,9 @@ func expandInputs(args []string, named map[string]string) (*inputSet, error) {
 
 // dirInputs lists the dumps in dir: park's, in the order park wrote them,
 // if there are any (other files are left out); else every regular file
-// whose name does not start with a dot, sorted by name.
+// whose name does not start with a dot, sorted by name. A directory of
+// park's census tables and no dumps is refused: report reads a census's
+// JSON and protobuf, not its table.
 func dirInputs(dir string) (files []string, park bool, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -111,16 +119,23 @@ func dirInputs(dir string) (files []string, park bool, err error) {
 		path string
 	}
 	var parks []numbered
+	table := ""
 	for _, e := range entries {
 		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
 		if m := parkDumpName.FindStringSubmatch(e.Name()); m != nil {
-			n, _ := strconv.Atoi(m[1])
+			n, _ := strconv.Atoi(m[1] + m[2])
 			parks = append(parks, numbered{n, path})
 		}
+		if table == "" && censusTableName.MatchString(e.Name()) {
+			table = e.Name()
+		}
 		files = append(files, path)
+	}
+	if table != "" && len(parks) == 0 {
+		return nil, false, usagef("report: %s holds census tables (%s), which report does not read: want park --profile census --json or --debug 0 -o %s", dir, table, dir)
 	}
 	if len(parks) > 0 {
 		slices.SortStableFunc(parks, func(a, b numbered) int { return cmp.Compare(a.n, b.n) })

@@ -32,12 +32,12 @@ func reportCommand(e *env) *cli.Command {
 			"line, indentation, colour, gzip, a cut end) and says in one line what it undid or skipped.\n" +
 			"Colour on a terminal, unless NO_COLOR is set.\n\n" +
 			"Several dumps (several inputs, a directory written by park -o DIR, or one input holding dumps\n" +
-			"one after another, as park's stdout does) are a series of one process: each group's count in\n" +
-			"each dump, what is new, gone, grown or shrunk, and the leak suspects (groups that grew in each\n" +
-			"of the last --suspect-window dumps). Dumps of several processes (URLs of several hosts, a\n" +
-			"directory of other files, --merge) make one merged view with a column per source; --to pprof\n" +
-			"writes it as a protobuf. An input that cannot be read is said on its own line, the others are\n" +
-			"reported, and the exit status is 1.",
+			"one after another, as park's stdout does, census JSON too) are a series of one process: each\n" +
+			"group's count in each dump, what is new, gone, grown or shrunk, and the leak suspects\n" +
+			"(groups that grew in each of the last --suspect-window dumps). Dumps of several processes\n" +
+			"(URLs of several hosts, a directory of other files, --merge) make one merged view with a\n" +
+			"column per source; --to pprof writes it as a protobuf. An input that cannot be read is said\n" +
+			"on its own line, the others are reported, and the exit status is 1.",
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as JSON (schema: see package dump)"},
 			&cli.IntFlag{Name: "top", Value: 10, Usage: "stack groups shown, largest first; 0 for all"},

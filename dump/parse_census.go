@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -20,6 +22,12 @@ import (
 //	{"taken_at": "...", ..., "goroutines": [{"id": 18, "status": "waiting",
 //	 "state": "chan receive", "leaked": true, "age_ns": ..., "age_known": true,
 //	 "start": {...}, "created": {...}, "creator_id": 1, "labels": {...}}]}
+//
+// A census records no stack: a group or goroutine is read with its start
+// function and then its creation site as its stack, the two locations
+// the census protobuf gives a sample, so both forms group alike. Several
+// censuses one after another (park's stdout with --dumps N) are several
+// dumps: ReadDumps returns one Summary per census.
 const FormatCensus = "census"
 
 type censusSite struct {
@@ -62,28 +70,69 @@ func isCensusJSON(head []byte) bool {
 }
 
 // parseCensus reads a census's JSON: each group or goroutine becomes a
-// Goroutine with its state, its start function as its one frame, its
-// creation site, labels and minutes (the runtime's age, as a debug=2
-// header would print it).
+// Goroutine with its state, a two-frame stack (its start function, then
+// its creation site: the go statement, in the function that ran it, as
+// the census protobuf lists a sample's two locations), its creation site
+// again as "created by", labels and minutes (the runtime's age, as a
+// debug=2 header would print it).
+//
+// Input may hold several censuses one after another (park --profile
+// census --json --dumps 3 writes one JSON document per dump to stdout):
+// a JSON decoder reads them one value after another, so the boundary is
+// each document's end, wherever its lines break. Each document's
+// goroutines carry its number (Goroutine.dump): ReadDumps makes a dump of
+// each, ReadSummary adds them up and says so in Reading.Dumps.
 func parseCensus(br *bufio.Reader, each func(*Goroutine)) (*Snapshot, error) {
-	var c censusJSON
 	dec := json.NewDecoder(br)
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("reading a census's JSON: %w", err)
+	s := &Snapshot{Format: FormatCensus}
+	for n := 1; ; n++ {
+		var c censusJSON
+		err := dec.Decode(&c)
+		if err == io.EOF && n > 1 {
+			break
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) && n > 1 {
+			// park stopped, or the stream was cut, in the middle of a
+			// census: the ones before it are whole.
+			s.Reading.Cut = fmt.Sprintf("the input ends inside census %d's JSON, which is left out", n)
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading a census's JSON%s: %w", censusOrdinal(n), err)
+		}
+		if c.TakenAt == nil || (c.Groups == nil && c.Goroutines == nil) {
+			return nil, fmt.Errorf("%w: a JSON object%s with \"taken_at\" but no \"groups\" or \"goroutines\": want the JSON of gsysint-demo park --profile census --json", errNotDump, censusOrdinal(n))
+		}
+		if err := addCensus(s, &c, n, each); err != nil {
+			return nil, err
+		}
+		s.Reading.Dumps = n
 	}
-	if c.TakenAt == nil || (c.Groups == nil && c.Goroutines == nil) {
-		return nil, fmt.Errorf("%w: a JSON object with \"taken_at\" but no \"groups\" or \"goroutines\": want the JSON of gsysint-demo park --profile census --json", errNotDump)
+	return s, nil
+}
+
+// censusOrdinal names document n in an error, past the first.
+func censusOrdinal(n int) string {
+	if n == 1 {
+		return ""
 	}
-	s := &Snapshot{Format: FormatCensus, Reading: Reading{Dumps: 1}}
+	return fmt.Sprintf(" (census %d of the input)", n)
+}
+
+// addCensus hands the groups or goroutines of document n over to each, or
+// keeps them in s.
+func addCensus(s *Snapshot, c *censusJSON, n int, each func(*Goroutine)) error {
 	add := func(r *censusRecord, count int, ageNs int64, aged bool) {
 		g := &Goroutine{ID: r.ID, Count: count, State: r.State, Leaked: r.Leaked, Labels: r.Labels,
 			LockedToThread: r.LockedToThread, CreatedBy: r.Created.Func, CreatedByFile: r.Created.File,
-			CreatedByLine: r.Created.Line, CreatedByGoroutine: r.CreatorID}
+			CreatedByLine: r.Created.Line, CreatedByGoroutine: r.CreatorID, dump: n}
 		if aged && ageNs > 0 {
 			g.Minutes = int(min(time.Duration(ageNs)/time.Minute, 1<<31))
 		}
-		if r.Start.Func != "" {
-			g.Frames = []Frame{{Func: r.Start.Func, File: r.Start.File, Line: r.Start.Line}}
+		for _, site := range []censusSite{r.Start, r.Created} {
+			if site.Func != "" {
+				g.Frames = append(g.Frames, Frame(site))
+			}
 		}
 		s.Total += g.Count
 		if each != nil {
@@ -95,7 +144,7 @@ func parseCensus(br *bufio.Reader, each func(*Goroutine)) (*Snapshot, error) {
 	for i := range c.Groups {
 		r := &c.Groups[i]
 		if r.Count < 1 || r.Count > 1<<31 {
-			return nil, fmt.Errorf("census group %d (%q) counts %d goroutines: want 1 to %d", i, r.State, r.Count, 1<<31)
+			return fmt.Errorf("census group %d%s (%q) counts %d goroutines: want 1 to %d", i, censusOrdinal(n), r.State, r.Count, 1<<31)
 		}
 		r.ID = 0
 		add(r, r.Count, r.MaxAgeNs, r.Aged > 0)
@@ -104,5 +153,5 @@ func parseCensus(br *bufio.Reader, each func(*Goroutine)) (*Snapshot, error) {
 		r := &c.Goroutines[i]
 		add(r, 1, r.AgeNs, r.AgeKnown)
 	}
-	return s, nil
+	return nil
 }

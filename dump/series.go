@@ -1,7 +1,9 @@
 package dump
 
 import (
+	"bufio"
 	"bytes"
+	"compress/gzip"
 	"io"
 	"os"
 	"runtime"
@@ -25,7 +27,9 @@ import (
 //     between them are added up, as ReadSummary adds them up: a log with
 //     several crashes, or a document that quotes dumps, holds dumps of
 //     different runs more often than a series; goroutine 1 after the
-//     context is then no boundary either.
+//     context is then no boundary either;
+//   - the end of a census's JSON document (park --profile census --json
+//     writes one per dump): each census is a dump.
 //
 // A regular file is mapped and, when it holds one dump, read in parts as
 // ReadSummary reads it: the goroutines are followed one by one only if
@@ -47,8 +51,8 @@ func ReadDumps(r io.Reader, opt Options, atContext bool) ([]*Summary, error) {
 // dumpsMapped is ReadDumps on a regular file, mapped as ReadSummary maps
 // it (readsummary_mapped.go): text that holds one dump is summarised in
 // parts, other text is split as it is read from the mapping, each with
-// the pages given back as they are read; anything else is read from f as
-// a stream. ok is false when f cannot be mapped, or is no text (read it
+// the pages given back as they are read; anything else (gzip, a
+// protobuf, a census's JSON) is read from f as a stream. ok is false when f cannot be mapped, or is no text (read it
 // then, from where it was).
 func dumpsMapped(f *os.File, opt Options, atContext bool) (sums []*Summary, err error, ok bool) {
 	b, unmap, release, ok := mapFile(f)
@@ -118,7 +122,11 @@ type dumpSplitter struct {
 	opt       Options
 	atContext bool
 	// plain: the reference summariser (streamSummary's readOptions.plain).
-	plain  bool
+	plain bool
+	// census: the input is census JSON, whose parser numbers each
+	// document (Goroutine.dump): a new number is a new dump, and nothing
+	// else is.
+	census bool
 	zs     []*summarizer
 	totals []int
 	// parts counts the parser's dumps added up in each summarizer.
@@ -149,6 +157,14 @@ func (sp *dumpSplitter) next() {
 
 func (sp *dumpSplitter) each(g *Goroutine) {
 	d := max(g.dump, 1)
+	if sp.census {
+		if len(sp.zs) == 0 || d != sp.dump {
+			sp.next()
+			sp.dump = d
+		}
+		sp.add(g)
+		return
+	}
 	switch {
 	case len(sp.zs) == 0:
 		sp.next()
@@ -200,9 +216,13 @@ func (sp *dumpSplitter) flushPending() {
 
 // splitDumps reads r in one pass, one summarizer per dump.
 func splitDumps(r io.Reader, opt Options, atContext bool, ro readOptions) ([]*Summary, error) {
-	sp := &dumpSplitter{opt: opt, atContext: atContext, plain: ro.plain}
+	br := bufio.NewReaderSize(r, readBuffer)
+	head, _ := br.Peek(sniffLen) // an error is parse's to report
+	sp := &dumpSplitter{opt: opt, atContext: atContext, plain: ro.plain, census: isCensusInput(head)}
 	ro.maxDecompressed = opt.MaxDecompressed
-	s, err := parse(r, sp.each, ro)
+	// parse reads br itself: bufio.NewReaderSize returns a reader of the
+	// size asked for as it is, so the peeked bytes are not lost.
+	s, err := parse(br, sp.each, ro)
 	if err != nil {
 		return nil, err
 	}
@@ -228,4 +248,19 @@ func splitDumps(r io.Reader, opt Options, atContext bool, ro readOptions) ([]*Su
 		sums[i] = z.finish(one)
 	}
 	return sums, nil
+}
+
+// isCensusInput says whether input starting with head is census JSON,
+// gzipped or not, after a byte order mark or not, as parse tells it.
+func isCensusInput(head []byte) bool {
+	if isGzip(head) {
+		zr, err := gzip.NewReader(bytes.NewReader(head))
+		if err != nil {
+			return false
+		}
+		// head holds the start of the stream only: what inflates before
+		// the cut is enough to see the first key.
+		head, _ = io.ReadAll(io.LimitReader(zr, sniffLen))
+	}
+	return isCensusJSON(bytes.TrimPrefix(head, utf8BOM))
 }

@@ -10,6 +10,12 @@
 // them only with GODEBUG=tracebacklabels=1, so keying on them would part
 // the same goroutines differently in different formats.
 //
+// A census (dump.FormatCensus, gsysint-demo park --profile census) records
+// no stack: dump reads a census group's start function and creation site
+// as its two-frame stack, the census protobuf's two locations, so a
+// census's JSON and its protobuf key the same groups. Census groups that
+// differ only in labels are therefore one group here, with their labels.
+//
 // # Series JSON
 //
 // A [Series] marshals with every list present, counts in dump order:
