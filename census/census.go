@@ -43,6 +43,15 @@
 // Snapshot and Groups write themselves as a table (WriteText), JSON
 // (WriteJSON) and a gzipped pprof protobuf (WriteProto, see Profile for its
 // samples and labels); [Handler] serves all three over HTTP.
+//
+// # The library
+//
+// gsysint-demo's public library is park, census, dump, tracing, series and
+// web. park and census reach the runtime, through package linked (which
+// their users need not import): a program that imports either is built and
+// tested with -ldflags=-checklinkname=0. dump, tracing and series read and
+// write dumps and traces with no runtime bindings, and build anywhere; web
+// makes pages from their data.
 package census
 
 import (

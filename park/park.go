@@ -37,11 +37,17 @@
 // testing/synctest bubble: synctest counts some reasons (sleep,
 // sync.Cond.Wait, nil-channel waits) as durably blocked and others not.
 //
-// park, dump and tracing are gsysint-demo's public library; park is the one
-// that reaches the runtime, through package linked, which its users need not
-// import: Reasons is the catalog of reasons (text, class, note, whether a
-// slot may be borrowed), and Check the start-up check every entry point
-// runs.
+// Reasons is the catalog of reasons (text, class, note, whether a slot may
+// be borrowed), and Check the start-up check every entry point runs.
+//
+// # The library
+//
+// gsysint-demo's public library is park, census, dump, tracing, series and
+// web. park and census reach the runtime, through package linked (which
+// their users need not import): a program that imports either is built and
+// tested with -ldflags=-checklinkname=0. dump, tracing and series read and
+// write dumps and traces with no runtime bindings, and build anywhere; web
+// makes pages from their data.
 package park
 
 import (
