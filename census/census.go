@@ -58,6 +58,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,6 +98,10 @@ type Goroutine struct {
 	Created   Site   `json:"created"`    // the go statement that started it
 	CreatorID uint64 `json:"creator_id"` // the goroutine that ran that go statement
 
+	// Labels are its pprof labels, sorted by key: a copy of runtime/pprof's
+	// set, which the census never hands out (the runtime's own profiles
+	// read it), shared by the goroutines of one census that had the same
+	// set.
 	Labels Labels `json:"labels,omitempty"`
 
 	// System: a runtime goroutine, by the runtime's own rule
@@ -296,6 +301,30 @@ type resolver struct {
 	lastStartPC, lastSitePC uintptr
 	lastStart               startInfo
 	lastSite                Site
+
+	// labels are the copies of the label sets read so far (see own).
+	labels map[labelSetID]Labels
+}
+
+// own returns a copy of ls, a label set of runtime/pprof's that a g points
+// to: a caller that changed what the census returned would otherwise change
+// the labels of a live goroutine under the runtime's profilers. Each set is
+// copied once (up to maxLabelTexts sets, then again), so the goroutines of
+// one group cost one copy.
+func (r *resolver) own(ls []linked.Label) Labels {
+	if len(ls) == 0 {
+		return nil
+	}
+	id := labelSetID{&ls[0], len(ls)}
+	if c, ok := r.labels[id]; ok {
+		return c
+	}
+	if r.labels == nil || len(r.labels) >= maxLabelTexts {
+		r.labels = map[labelSetID]Labels{}
+	}
+	c := Labels(slices.Clone(ls))
+	r.labels[id] = c
+	return c
 }
 
 type startInfo struct {
@@ -397,6 +426,6 @@ func (r *resolver) fill(g *Goroutine, rec *linked.GRecord, now int64) {
 		g.Created = r.site(rec.GoPC)
 		g.CreatorID = rec.ParentID
 	}
-	g.Labels = rec.Labels
+	g.Labels = r.own(rec.Labels)
 	g.LockedToThread = rec.LockedToThread
 }
