@@ -146,7 +146,7 @@ func (r *parkRun) parkAll(progress *progress) (done bool, err error) {
 	progress.done()
 	if r.live != nil {
 		if r.rec != nil {
-			r.live.SetTrace(r.rec.Writing())
+			r.live.SetTrace(r.rec.TempName())
 		}
 		r.live.SetParked(liveGroups(parked))
 	}
