@@ -90,7 +90,7 @@ func TestReportSeveralDumpsRewrite(t *testing.T) {
 	dumps := []string{"../dump/testdata/go1.26/blocked.debug2.txt", "../dump/testdata/go1.26/blocked.debug1.txt"}
 	for _, c := range []struct {
 		name, flag, file, start string
-		args                      []string
+		args                    []string
 	}{
 		{"series page", "--html", "series.html", "<!DOCTYPE html>", nil},
 		{"merged protobuf", "--out", "merged.pb.gz", "\x1f\x8b", []string{"--to", "pprof"}},
