@@ -27,10 +27,11 @@ type reportInput struct {
 	parkDir string
 }
 
-// parkDumpName matches the names park -o DIR gives its dumps
-// (goroutine-0001.txt, goroutine-0001.debug1.txt, goroutineleak-0002.pb.gz),
+// parkDumpName matches the names park -o DIR gives its dumps (dumpName:
+// goroutine-0001.txt, goroutine-0001.debug1.txt, goroutineleak-0002.pb.gz)
+// and its censuses (censusName: census-0003.json, census-0003.pb.gz),
 // capturing the number.
-var parkDumpName = regexp.MustCompile(`^(?:goroutine|goroutineleak)-(\d+)(?:\.txt|\.debug1\.txt|\.pb\.gz)$`)
+var parkDumpName = regexp.MustCompile(`^(?:goroutine|goroutineleak|census)-(\d+)(?:\.txt|\.debug1\.txt|\.pb\.gz|\.json)$`)
 
 // inputSet is report's inputs, expanded.
 type inputSet struct {
