@@ -43,12 +43,22 @@
 // Snapshot and Groups write themselves as a table (WriteText), JSON
 // (WriteJSON) and a gzipped pprof protobuf (WriteProto, see Profile for its
 // samples and labels); [Handler] serves all three over HTTP.
+//
+// # The library
+//
+// gsysint-demo's public library is park, census, dump, tracing, series and
+// web. park and census reach the runtime, through package linked (which
+// their users need not import): a program that imports either is built and
+// tested with -ldflags=-checklinkname=0. dump, tracing and series read and
+// write dumps and traces with no runtime bindings, and build anywhere; web
+// makes pages from their data.
 package census
 
 import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -88,6 +98,10 @@ type Goroutine struct {
 	Created   Site   `json:"created"`    // the go statement that started it
 	CreatorID uint64 `json:"creator_id"` // the goroutine that ran that go statement
 
+	// Labels are its pprof labels, sorted by key: a copy of runtime/pprof's
+	// set, which the census never hands out (the runtime's own profiles
+	// read it), shared by the goroutines of one census that had the same
+	// set.
 	Labels Labels `json:"labels,omitempty"`
 
 	// System: a runtime goroutine, by the runtime's own rule
@@ -287,6 +301,30 @@ type resolver struct {
 	lastStartPC, lastSitePC uintptr
 	lastStart               startInfo
 	lastSite                Site
+
+	// labels are the copies of the label sets read so far (see own).
+	labels map[labelSetID]Labels
+}
+
+// own returns a copy of ls, a label set of runtime/pprof's that a g points
+// to: a caller that changed what the census returned would otherwise change
+// the labels of a live goroutine under the runtime's profilers. Each set is
+// copied once (up to maxLabelTexts sets, then again), so the goroutines of
+// one group cost one copy.
+func (r *resolver) own(ls []linked.Label) Labels {
+	if len(ls) == 0 {
+		return nil
+	}
+	id := labelSetID{&ls[0], len(ls)}
+	if c, ok := r.labels[id]; ok {
+		return c
+	}
+	if r.labels == nil || len(r.labels) >= maxLabelTexts {
+		r.labels = map[labelSetID]Labels{}
+	}
+	c := Labels(slices.Clone(ls))
+	r.labels[id] = c
+	return c
 }
 
 type startInfo struct {
@@ -388,6 +426,6 @@ func (r *resolver) fill(g *Goroutine, rec *linked.GRecord, now int64) {
 		g.Created = r.site(rec.GoPC)
 		g.CreatorID = rec.ParentID
 	}
-	g.Labels = rec.Labels
+	g.Labels = r.own(rec.Labels)
 	g.LockedToThread = rec.LockedToThread
 }

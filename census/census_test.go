@@ -253,3 +253,50 @@ func ExampleTakeGroups() {
 	// Output:
 	// 3 chan receive {job: example} census_test.go
 }
+
+// The labels a census returns are its own copy: changing them changes
+// neither runtime/pprof's set, which the goroutine still has (the next
+// census reads it whole), nor the labels of another census.
+func TestLabelsAreACopy(t *testing.T) {
+	const key = "gsysint-demo/census.TestLabelsAreACopy"
+	started, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	pprof.Do(context.Background(), pprof.Labels(key, "original"), func(context.Context) {
+		go func() { close(started); <-release }()
+	})
+	<-started
+	find := func() *census.Goroutine {
+		t.Helper()
+		for range 1000 { // a record read while the goroutine changed has no labels: read again
+			s, err := census.Take()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, g := range s.Goroutines {
+				if !g.Changing && len(g.Labels) == 1 && g.Labels[0].Key == key {
+					return g
+				}
+			}
+			runtime.Gosched()
+		}
+		t.Fatalf("no census in 1000 shows the goroutine labelled %s", key)
+		return nil
+	}
+	g := find()
+	g.Labels[0].Value = "changed by the caller"
+	if got := find().Labels[0].Value; got != "original" {
+		t.Errorf("after a caller changed a census's labels, the next census reads %s=%q, want \"original\"", key, got)
+	}
+	gs, err := census.TakeGroups()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, gr := range gs.Groups {
+		for i := range gr.Labels {
+			gr.Labels[i].Value = "changed by the caller"
+		}
+	}
+	if got := find().Labels[0].Value; got != "original" {
+		t.Errorf("after a caller changed a grouped census's labels, the next census reads %s=%q, want \"original\"", key, got)
+	}
+}

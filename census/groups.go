@@ -18,7 +18,7 @@ type Group struct {
 	Leaked   bool   `json:"leaked,omitempty"`
 	Start    Site   `json:"start"`
 	Created  Site   `json:"created"`
-	Labels   Labels `json:"labels,omitempty"`
+	Labels   Labels `json:"labels,omitempty"` // a copy of runtime/pprof's set (see Goroutine.Labels)
 	System   bool   `json:"system,omitempty"`
 	Changing bool   `json:"changing,omitempty"` // goroutines whose g changed under every read: only the status holds
 	Count    int    `json:"count"`
@@ -162,7 +162,7 @@ func (f *folder) fold(raw map[rawKey]*rawGroup, now int64) {
 			if !k.main {
 				g.Created = f.r.site(k.goPC)
 			}
-			g.Labels = rg.labels
+			g.Labels = f.r.own(rg.labels)
 		}
 		gr := f.group(&g)
 		gr.Count += rg.count

@@ -10,7 +10,7 @@ import (
 //
 //	?format=text (default) | json | proto    (proto: gzipped pprof, as debug=0)
 //	?shape=groups (default) | goroutines
-//	?system=1                                 include the runtime's own goroutines
+//	?system=1 | true                          include the runtime's own goroutines (0 | false: not)
 //
 // go tool pprof reads the proto form from its URL:
 // go tool pprof -top 'http://HOST/debug/census?format=proto'.
@@ -33,8 +33,13 @@ func Handler(opts ...Option) http.Handler {
 			return
 		}
 		o := opts
-		if s := q.Get("system"); s == "1" || s == "true" {
+		switch system := q.Get("system"); system {
+		case "1", "true":
 			o = append(o[:len(o):len(o)], WithSystem())
+		case "", "0", "false":
+		default:
+			http.Error(w, fmt.Sprintf("system %q: want 1 or true (the runtime's goroutines too), 0 or false", system), http.StatusBadRequest)
+			return
 		}
 		var buf bytes.Buffer
 		var err error

@@ -88,7 +88,7 @@ func TestHandler(t *testing.T) {
 		}
 	}
 
-	for _, q := range []string{"?format=xml", "?shape=stacks"} {
+	for _, q := range []string{"?format=xml", "?shape=stacks", "?system=yes"} {
 		code, body = get(t, srv.URL+q)
 		if code != 400 || !strings.Contains(string(body), strings.SplitN(q, "=", 2)[1]) {
 			t.Errorf("%s: %d %s, want 400 naming the value", q, code, body)

@@ -154,27 +154,24 @@ func writeCensus(w io.Writer, o *parkOptions, opts []census.Option) (census.Head
 		if err != nil {
 			return census.Header{}, 0, err
 		}
-		switch {
-		case o.debug == dump.DebugProto:
-			err = s.WriteProto(w)
-		case o.census.json:
-			err = s.WriteJSON(w)
-		default:
-			err = s.WriteText(w)
-		}
-		return s.Header, -1, err
+		return s.Header, -1, writeCensusForm(w, o, s.WriteText, s.WriteJSON, s.WriteProto)
 	}
 	gs, err := census.TakeGroups(opts...)
 	if err != nil {
 		return census.Header{}, 0, err
 	}
+	return gs.Header, len(gs.Groups), writeCensusForm(w, o, gs.WriteText, gs.WriteJSON, gs.WriteProto)
+}
+
+// writeCensusForm writes a census (one record per goroutine or per group)
+// in the form o asks for: a protobuf for --debug 0, JSON for --json, else
+// the table.
+func writeCensusForm(w io.Writer, o *parkOptions, text, json, proto func(io.Writer) error) error {
 	switch {
 	case o.debug == dump.DebugProto:
-		err = gs.WriteProto(w)
+		return proto(w)
 	case o.census.json:
-		err = gs.WriteJSON(w)
-	default:
-		err = gs.WriteText(w)
+		return json(w)
 	}
-	return gs.Header, len(gs.Groups), err
+	return text(w)
 }

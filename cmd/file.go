@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sync"
+	"syscall"
 
 	"gsysint-demo/tracing"
 )
@@ -105,13 +107,22 @@ func (f *atomicFile) discard() {
 }
 
 // temps are the temporary files of this process that are not in place yet,
-// for a signal that ends it at once (SIGQUIT) to remove.
+// for a signal that ends it at once to remove.
+//
+// A command that does not handle the stop signals itself (report --html,
+// report --out) would die of SIGINT, SIGTERM or SIGHUP with its temporary
+// file left behind: while temps holds a name, those signals and SIGQUIT are
+// watched, and each removes the files, then ends the process as it would
+// have (see endBy). park finishes its files on a stop signal and watches
+// SIGQUIT for its whole run (onQuitRemoveTemps): it sets stopsHandled.
 var temps = &tempFiles{names: map[string]bool{}}
 
 type tempFiles struct {
-	mu      sync.Mutex
-	names   map[string]bool
-	closing bool // removeAll ran: the process is about to end
+	mu           sync.Mutex
+	names        map[string]bool
+	closing      bool   // removeAll ran: the process is about to end
+	stopsHandled bool   // the command handles its stop signals and SIGQUIT itself
+	unwatch      func() // stops the watch of the signals; nil while not watching
 }
 
 // errEnding refuses a new temporary file once removeAll has run.
@@ -126,8 +137,13 @@ func (t *tempFiles) create(mk func() (string, error)) error {
 	if t.closing {
 		return errEnding
 	}
+	if !t.stopsHandled && t.unwatch == nil {
+		// Before the file exists: a signal from now on finds it recorded.
+		t.unwatch = removeTempsOn(nil, append(stopSignals[:len(stopSignals):len(stopSignals)], syscall.SIGQUIT)...)
+	}
 	name, err := mk()
 	if err != nil {
+		t.stopWatching()
 		return err
 	}
 	t.names[name] = true
@@ -138,6 +154,16 @@ func (t *tempFiles) remove(name string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.names, name)
+	t.stopWatching()
+}
+
+// stopWatching stops the watch of the signals once no file is left; t.mu
+// is held.
+func (t *tempFiles) stopWatching() {
+	if len(t.names) == 0 && t.unwatch != nil {
+		t.unwatch()
+		t.unwatch = nil
+	}
 }
 
 // removeAll removes every recorded file and refuses new ones.
@@ -149,4 +175,38 @@ func (t *tempFiles) removeAll() {
 		os.Remove(name)
 		delete(t.names, name)
 	}
+}
+
+// removeTempsOn has each of sigs, as it arrives, remove this process's
+// temporary files, run before (if not nil), and end the process as the
+// signal does when nobody handles it. It returns the function that stops
+// watching.
+func removeTempsOn(before func(), sigs ...os.Signal) (stop func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, sigs...)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			temps.removeAll()
+			if before != nil {
+				before()
+			}
+			endBy(s)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
+}
+
+// endBy ends the process by signal s, as if nobody handled it: the
+// runtime's own handling comes back (for SIGINT, SIGTERM and SIGHUP, death
+// by the signal, which the shell sees; for SIGQUIT, the goroutine dump) and
+// s is raised again.
+func endBy(s os.Signal) {
+	signal.Reset(s)
+	syscall.Kill(os.Getpid(), s.(syscall.Signal))
 }

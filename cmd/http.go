@@ -29,7 +29,8 @@ import (
 type pprofServer struct {
 	srv   *http.Server
 	addr  string
-	stop  context.CancelFunc // cancels every request's context
+	base  context.Context    // every request's context derives from it
+	stop  context.CancelFunc // cancels base
 	dumps *sharedDumps
 }
 
@@ -74,8 +75,7 @@ func startPprofServer(addr string, stderr io.Writer, page http.Handler, opts ...
 			mux.Handle("/census/over-time", ot.OverTime())
 		}
 	}
-	var base context.Context
-	base, s.stop = context.WithCancel(context.Background())
+	s.base, s.stop = context.WithCancel(context.Background())
 	s.srv = &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			// A dump sent earlier on this connection left its last write
@@ -85,7 +85,7 @@ func startPprofServer(addr string, stderr io.Writer, page http.Handler, opts ...
 		}),
 		ReadHeaderTimeout: httpHeaderTimeout,
 		IdleTimeout:       httpIdleTimeout,
-		BaseContext:       func(net.Listener) context.Context { return base },
+		BaseContext:       func(net.Listener) context.Context { return s.base },
 		ErrorLog:          log.New(serverLog{stderr}, "", 0),
 	}
 	go s.srv.Serve(newLimitListener(ln, maxHTTPConns()))
@@ -181,10 +181,18 @@ func (s *pprofServer) profileHandler(name dump.Profile) http.HandlerFunc {
 		} else {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		}
-		if err := s.dumps.serve(w, r, name, debug); errors.Is(err, dump.ErrNoLeakProfile) {
+		err := s.dumps.serve(w, r, name, debug)
+		switch {
+		case errors.Is(err, dump.ErrNoLeakProfile):
 			// Nothing was written: the error is a page, not a download.
 			w.Header().Del("Content-Disposition")
 			http.Error(w, err.Error(), http.StatusNotFound)
+		case errors.Is(err, context.Canceled) && s.base.Err() != nil:
+			// The server stopped before this request's dump started:
+			// nothing was written, and an empty 200 would read as an
+			// empty dump.
+			w.Header().Del("Content-Disposition")
+			http.Error(w, "park is stopping: no dump was taken", http.StatusServiceUnavailable)
 		}
 	}
 }
@@ -192,7 +200,7 @@ func (s *pprofServer) profileHandler(name dump.Profile) http.HandlerFunc {
 // shutdown stops serving, within two seconds whatever the clients do: a
 // client that stops reading a response has its connection closed. It may
 // be called more than once. Requests still waiting for a dump are ended
-// first, and no dump is taken for them.
+// first, with a 503 that says so, and no dump is taken for them.
 func (s *pprofServer) shutdown() {
 	s.stop() // requests still waiting for a dump leave at once
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

@@ -118,8 +118,11 @@ func (s *sharedDumps) take(b *dumpBatch) {
 	// is at least 64 KiB. The debug=2 text comes in one write.
 	bw := bufio.NewWriterSize(&fanout{clients: live}, 64<<10)
 	_, err := dump.Write(bw, b.key.profile, b.key.debug)
-	if err == nil {
-		err = bw.Flush()
+	// Flushed whatever the error: one that comes after the last byte (the
+	// goroutines could not be counted) must not cut the last 64 KiB off a
+	// response that then ends as if whole.
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
 	}
 	for _, c := range live {
 		if err == nil && !c.failed {

@@ -146,7 +146,7 @@ func (r *parkRun) parkAll(progress *progress) (done bool, err error) {
 	progress.done()
 	if r.live != nil {
 		if r.rec != nil {
-			r.live.SetTrace(r.rec.Writing())
+			r.live.SetTrace(r.rec.TempName())
 		}
 		r.live.SetParked(liveGroups(parked))
 	}
@@ -343,26 +343,21 @@ func (r *parkRun) finish(err error) error {
 }
 
 // onQuitRemoveTemps has a SIGQUIT remove this process's temporary files,
-// then end the process as SIGQUIT does (goroutine dump, exit status 2). It
-// returns the function that stops watching.
+// then end the process as SIGQUIT does (goroutine dump, exit status 2), for
+// the whole park run; park's stop signals finish its files instead, so
+// temps watches no signal of its own. It returns the function that stops
+// watching.
 func onQuitRemoveTemps() func() {
-	quit := make(chan os.Signal, 1)
-	signal.Notify(quit, syscall.SIGQUIT)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-quit:
-			temps.removeAll()
-			// The runtime's SIGQUIT dump and exit status 2, as for any
-			// Go program, not the crash of crashLoudly.
-			debug.SetTraceback("all")
-			signal.Reset(syscall.SIGQUIT)
-			syscall.Kill(os.Getpid(), syscall.SIGQUIT)
-		case <-done:
-		}
-	}()
+	temps.mu.Lock()
+	temps.stopsHandled = true
+	temps.mu.Unlock()
+	// The runtime's SIGQUIT dump and exit status 2, as for any Go program,
+	// not the crash of crashLoudly.
+	stop := removeTempsOn(func() { debug.SetTraceback("all") }, syscall.SIGQUIT)
 	return func() {
-		signal.Stop(quit)
-		close(done)
+		stop()
+		temps.mu.Lock()
+		temps.stopsHandled = false
+		temps.mu.Unlock()
 	}
 }

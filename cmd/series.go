@@ -287,15 +287,7 @@ func writePprofFile(e *env, path string, v *series.Merged) error {
 	if path == "-" {
 		return v.WriteProfile(e.stdout)
 	}
-	f, err := createAtomic(path)
-	if err != nil {
-		return usagef("report: --out %q: %v: want a file in a writable directory, or - for stdout", path, err)
-	}
-	defer f.discard()
-	if err := v.WriteProfile(f); err != nil {
-		return fmt.Errorf("report: --out %q: %v", path, err)
-	}
-	return f.commit()
+	return writeNamedFile(path, "--out", v.WriteProfile)
 }
 
 // watch reads in every interval and prints the series so far: on a
@@ -387,13 +379,24 @@ func writeHTMLPage(e *env, path string, write func(io.Writer) error) error {
 	if path == "-" {
 		return write(e.stdout)
 	}
+	return writeNamedFile(path, "--html", write)
+}
+
+// writeNamedFile writes the file the user named with flag, under a
+// temporary name put in place whole, replacing what was there: a second run
+// rewrites it, as report --html of one dump does (park's dumps, named by the
+// tool, never replace a file). A directory is bad input.
+func writeNamedFile(path, flag string, write func(io.Writer) error) error {
+	if isDir(path) {
+		return usagef("report: %s %q is a directory: want a file in a writable directory, or - for stdout", flag, path)
+	}
 	f, err := createAtomic(path)
 	if err != nil {
-		return usagef("report: --html %q: %v: want a file in a writable directory, or - for stdout", path, err)
+		return usagef("report: %s %q: %v: want a file in a writable directory, or - for stdout", flag, path, err)
 	}
 	defer f.discard()
 	if err := write(f); err != nil {
-		return fmt.Errorf("report: --html %q: %v", path, err)
+		return fmt.Errorf("report: %s %q: %v", flag, path, err)
 	}
-	return f.commit()
+	return f.commitReplacing()
 }

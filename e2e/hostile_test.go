@@ -210,6 +210,7 @@ func TestHTTPStopWithClientsWaiting(t *testing.T) {
 	base, addr := m[1], m[2]
 	stallDump(t, addr)
 	holding := goroutines(t, base)
+	var waiting []net.Conn
 	for range httpClients {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -217,6 +218,7 @@ func TestHTTPStopWithClientsWaiting(t *testing.T) {
 		}
 		defer c.Close()
 		fmt.Fprintf(c, "GET /debug/pprof/goroutine?debug=2 HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+		waiting = append(waiting, c)
 	}
 	p.pollUntil(fmt.Sprintf("%d clients waiting", httpClients), func() bool {
 		return goroutines(t, base) >= holding+2*httpClients
@@ -232,6 +234,15 @@ func TestHTTPStopWithClientsWaiting(t *testing.T) {
 	for _, l := range stderr {
 		if strings.HasPrefix(l, "http") {
 			t.Errorf("net/http's log line in park's stderr: %s", l)
+		}
+	}
+	// Each waiting client was told that no dump was taken for it, not sent
+	// an empty 200 that reads as an empty dump.
+	for i, c := range waiting {
+		c.SetReadDeadline(time.Now().Add(lineBound))
+		status, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil || !strings.HasPrefix(status, "HTTP/1.1 503 ") {
+			t.Errorf("waiting client %d: response %q (%v), want 503", i, status, err)
 		}
 	}
 }

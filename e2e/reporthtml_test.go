@@ -79,3 +79,48 @@ func TestReportHTMLRewrites(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// TestReportSeveralDumpsRewrite: the files report writes from several
+// dumps (a series' page, the merged view's protobuf) are named by the user
+// too, and rewritten by a second run like the page of one dump; a directory
+// in their place is bad input, said as such.
+func TestReportSeveralDumpsRewrite(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	dumps := []string{"../dump/testdata/go1.26/blocked.debug2.txt", "../dump/testdata/go1.26/blocked.debug1.txt"}
+	for _, c := range []struct {
+		name, flag, file, start string
+		args                    []string
+	}{
+		{"series page", "--html", "series.html", "<!DOCTYPE html>", nil},
+		{"merged protobuf", "--out", "merged.pb.gz", "\x1f\x8b", []string{"--to", "pprof"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(dir, c.file)
+			if err := os.WriteFile(out, []byte("an older file"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args := append(append([]string{"report"}, c.args...), c.flag, out)
+			for run := 1; run <= 2; run++ {
+				r := gsys(t, append(args, dumps...)...)
+				wantExit(t, r, 0)
+				b, err := os.ReadFile(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.HasPrefix(string(b), c.start) {
+					t.Fatalf("run %d of report %s %s: the file starts %q, want %q", run, c.flag, c.file, b[:min(len(b), 16)], c.start)
+				}
+			}
+			r := gsys(t, append(append([]string{"report"}, c.args...), append([]string{c.flag, dir}, dumps...)...)...)
+			wantExit(t, r, 2)
+			if !strings.Contains(r.stderr, "is a directory") {
+				t.Errorf("report %s DIR: want it said to be a directory:\n%v", c.flag, r)
+			}
+		})
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, ".*"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}

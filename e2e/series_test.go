@@ -465,3 +465,35 @@ func TestSeriesBadInput(t *testing.T) {
 		t.Errorf("stderr %q: want a line for %s, then one for missing", lines, text)
 	}
 }
+
+// A directory of park's censuses (--profile census --json, one file per
+// dump) is one process over time, like a directory of its dumps: a series
+// in park's order, not a merged view of as many processes as files.
+func TestSeriesParkCensusDirectory(t *testing.T) {
+	t.Parallel()
+	const dumps, count = 3, 5
+	dir := t.TempDir()
+	r := gsys(t, "park", "-n", strconv.Itoa(count), "--profile", "census", "--json", "--per-goroutine",
+		"--dumps", strconv.Itoa(dumps), "--interval", "10ms", "-o", dir)
+	wantExit(t, r, 0)
+	s := reportSeries(t, dir)
+	if len(s.Dumps) != dumps {
+		t.Fatalf("report %s: %d dumps, want park's %d", dir, len(s.Dumps), dumps)
+	}
+	for i, d := range s.Dumps {
+		if want := filepath.Join(dir, fmt.Sprintf("census-%04d.json", i+1)); d.Name != want {
+			t.Errorf("report %s: dump %d is %s, want %s (park's order)", dir, i+1, d.Name, want)
+		}
+	}
+	// A census has no stacks: its group is keyed by the start function.
+	found := false
+	for _, g := range s.Groups {
+		if g.State == defaultReason {
+			found = true
+			wantCounts(t, dir+" parked", g, slices.Repeat([]int{count}, dumps), series.Same)
+		}
+	}
+	if !found {
+		t.Errorf("report %s: no group [%s]: %+v", dir, defaultReason, s.Groups)
+	}
+}

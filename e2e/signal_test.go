@@ -138,14 +138,16 @@ func TestSignalDuringDumpsToFiles(t *testing.T) {
 var lastFrameLine = regexp.MustCompile(`^\t\S+:\d+( \+0x[0-9a-f]+)?$`)
 
 // checkWholeDump checks that text is a complete debug=2 dump of as many
-// goroutines as the dump line said, parked of them parked by park.
+// goroutines as the dump line said (goroutines; "" when there was none),
+// parked of them parked by park.
 func checkWholeDump(t *testing.T, name, text, goroutines string, parked int) {
 	t.Helper()
 	if !strings.HasPrefix(text, "goroutine ") || !strings.HasSuffix(text, "\n") {
 		t.Errorf("%s: does not start with a goroutine header and end with a newline", name)
 		return
 	}
-	if n := countHeaders(text, ""); strconv.Itoa(n) != goroutines {
+	// "" for a dump committed as a SIGQUIT came, which had no dump line.
+	if n := countHeaders(text, ""); goroutines != "" && strconv.Itoa(n) != goroutines {
 		t.Errorf("%s: %d goroutine headers, the dump line said %s", name, n, goroutines)
 	}
 	if n := countHeaders(text, defaultReason); n != parked {

@@ -92,8 +92,10 @@ type GRecord struct {
 	// own list, shared, never written. Do not modify it.
 	Labels []Label
 
-	// Changing: the g changed under every read (see ReadAllG); only ID and
-	// Status are from the same moment, the other fields are zero.
+	// Changing: the g changed under every read (see ReadAllG); ID and
+	// Status are the last read's, taken one after the other (a g that
+	// exited and was reused in between gives the status of one goroutine
+	// and the id of the next), the other fields are zero.
 	Changing bool
 }
 

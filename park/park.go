@@ -37,11 +37,17 @@
 // testing/synctest bubble: synctest counts some reasons (sleep,
 // sync.Cond.Wait, nil-channel waits) as durably blocked and others not.
 //
-// park, dump and tracing are gsysint-demo's public library; park is the one
-// that reaches the runtime, through package linked, which its users need not
-// import: Reasons is the catalog of reasons (text, class, note, whether a
-// slot may be borrowed), and Check the start-up check every entry point
-// runs.
+// Reasons is the catalog of reasons (text, class, note, whether a slot may
+// be borrowed), and Check the start-up check every entry point runs.
+//
+// # The library
+//
+// gsysint-demo's public library is park, census, dump, tracing, series and
+// web. park and census reach the runtime, through package linked (which
+// their users need not import): a program that imports either is built and
+// tested with -ldflags=-checklinkname=0. dump, tracing and series read and
+// write dumps and traces with no runtime bindings, and build anywhere; web
+// makes pages from their data.
 package park
 
 import (
@@ -396,19 +402,7 @@ func (w *waiter) wake() linked.WakeResult {
 // the real time of the wait, which the runtime itself does not keep (see
 // package census). It waits for a Park or Release in progress.
 func (p *Parker) ParkTimes(fn func(gp *linked.G, nanotime int64)) {
-	p.busy.Lock()
-	defer p.busy.Unlock()
-	p.mu.Lock()
-	groups := p.groups
-	p.mu.Unlock()
-	for _, gr := range groups {
-		for i := range gr.waiters {
-			w := &gr.waiters[i]
-			if w.state.Load() == parked {
-				fn(w.g.Load(), w.at.Load())
-			}
-		}
-	}
+	p.eachParked(func(_ *group, w *waiter) { fn(w.g.Load(), w.at.Load()) })
 }
 
 // ParkedGroups calls fn for every group p parked and has not released,
@@ -418,27 +412,43 @@ func (p *Parker) ParkTimes(fn func(gp *linked.G, nanotime int64)) {
 // the runtime's age, without a record per goroutine. It waits for a Park
 // or Release in progress.
 func (p *Parker) ParkedGroups(fn func(labels map[string]string, parked int, first, last int64)) {
+	var cur *group
+	n, first, last := 0, int64(0), int64(0)
+	flush := func() {
+		if n > 0 {
+			fn(cur.parked.Labels, n, first, last)
+		}
+	}
+	p.eachParked(func(gr *group, w *waiter) {
+		if gr != cur {
+			flush()
+			cur, n = gr, 0
+		}
+		at := w.at.Load()
+		if n == 0 || at < first {
+			first = at
+		}
+		if n == 0 || at > last {
+			last = at
+		}
+		n++
+	})
+	flush()
+}
+
+// eachParked calls fn for every goroutine p parked and has not released,
+// group by group, holding busy so that no Park or Release runs meanwhile.
+func (p *Parker) eachParked(fn func(gr *group, w *waiter)) {
 	p.busy.Lock()
 	defer p.busy.Unlock()
 	p.mu.Lock()
 	groups := p.groups
 	p.mu.Unlock()
 	for _, gr := range groups {
-		n, first, last := 0, int64(0), int64(0)
 		for i := range gr.waiters {
-			w := &gr.waiters[i]
-			if w.state.Load() != parked {
-				continue
+			if w := &gr.waiters[i]; w.state.Load() == parked {
+				fn(gr, w)
 			}
-			at := w.at.Load()
-			if n == 0 || at < first {
-				first = at
-			}
-			last = max(last, at)
-			n++
-		}
-		if n > 0 {
-			fn(gr.parked.Labels, n, first, last)
 		}
 	}
 }

@@ -57,8 +57,8 @@ echo "- kernel: $(uname -sr); transparent huge pages: $(cat /sys/kernel/mm/trans
 
 # The runner and pp are built once, by the installed toolchain: they only
 # measure.
-GOTOOLCHAIN=local go build -o "$work/runner" ./bench/runner
-GOTOOLCHAIN=local go build -o "$work/httpload" ./bench/httpload
+GOTOOLCHAIN=local go build "$ldflags" -o "$work/runner" ./bench/runner
+GOTOOLCHAIN=local go build "$ldflags" -o "$work/httpload" ./bench/httpload
 pp="$work/gobin/pp"
 if ! GOTOOLCHAIN=local GOBIN="$work/gobin" go install "github.com/maruel/panicparse/v2/cmd/pp@$pp_version" 2>"$work/pp.log"; then
   echo "- panicparse pp $pp_version: could not be installed, report rows skipped ($(tail -1 "$work/pp.log"))"
@@ -78,7 +78,7 @@ for tc in $toolchains; do
   GOTOOLCHAIN=$tc scripts/build.sh "$bin/gsysint-demo"
   GOTOOLCHAIN=$tc go build "$ldflags" -o "$bin/gsysint-demo-plain" .
   GOTOOLCHAIN=$tc CGO_ENABLED=0 go build "$ldflags" -o "$bin/baseline" ./bench/baseline
-  GOTOOLCHAIN=$tc CGO_ENABLED=0 go build -tags urfave_cli_no_docs -o "$bin/deps" ./bench/deps
+  GOTOOLCHAIN=$tc CGO_ENABLED=0 go build -tags urfave_cli_no_docs "$ldflags" -o "$bin/deps" ./bench/deps
   "$work/runner" -gsd "$bin/gsysint-demo" -gsd-plain "$bin/gsysint-demo-plain" -deps "$bin/deps" \
     -baseline "$bin/baseline" -pp "$pp" -work "$bin" \
     -label "$version ($(GOTOOLCHAIN=$tc go env GOOS)/$(GOTOOLCHAIN=$tc go env GOARCH), GOTOOLCHAIN=$tc)" "${counts[@]}"

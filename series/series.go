@@ -51,6 +51,15 @@
 //
 // The text forms are made from the same values (WriteText, WriteChange);
 // testdata/golden pins both.
+//
+// # The library
+//
+// gsysint-demo's public library is park, census, dump, tracing, series and
+// web. park and census reach the runtime, through package linked (which
+// their users need not import): a program that imports either is built and
+// tested with -ldflags=-checklinkname=0. dump, tracing and series read and
+// write dumps and traces with no runtime bindings, and build anywhere; web
+// makes pages from their data.
 package series
 
 import (

@@ -17,7 +17,7 @@ type Block struct {
 }
 
 // LastBlocks reads the execution trace in r, which may still be being
-// written (a [Recording]'s file, see [Recording.Writing]), and returns the
+// written (a [Recording]'s file, see [Recording.TempName]), and returns the
 // last block event of each goroutine for which want is true. Reading stops
 // at the end of what the runtime has written so far: a cut in the middle
 // of a generation ends the read and is reported in cut, not as an error;

@@ -58,9 +58,9 @@ func TestLastBlocks(t *testing.T) {
 		}
 	}
 
-	partial := rec.Writing()
+	partial := rec.TempName()
 	if partial == "" {
-		t.Fatal("Writing() is empty while the trace runs")
+		t.Fatal("TempName() is empty while the trace runs")
 	}
 	// The runtime writes a generation's events when the generation ends
 	// (about every second): poll the partial file, bounded.
@@ -89,8 +89,8 @@ func TestLastBlocks(t *testing.T) {
 	if err := rec.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if rec.Writing() != "" {
-		t.Errorf("Writing() = %q after Stop, want empty", rec.Writing())
+	if rec.TempName() != "" {
+		t.Errorf("TempName() = %q after Stop, want empty", rec.TempName())
 	}
 	f, err := os.Open(path)
 	if err != nil {

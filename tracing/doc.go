@@ -87,4 +87,13 @@
 // WriteText ends with the line "open it with: go tool trace FILE" when
 // Summary.Source is set: SummarizeFile sets it; a caller that used Summarize
 // on a file can set it, or leave it empty and print its own hint.
+//
+// # The library
+//
+// gsysint-demo's public library is park, census, dump, tracing, series and
+// web. park and census reach the runtime, through package linked (which
+// their users need not import): a program that imports either is built and
+// tested with -ldflags=-checklinkname=0. dump, tracing and series read and
+// write dumps and traces with no runtime bindings, and build anywhere; web
+// makes pages from their data.
 package tracing

@@ -92,8 +92,9 @@ func Start(path string) (*Recording, error) {
 }
 
 // TempName returns the name of the temporary file the trace is written to
-// until [Recording.Stop] renames it, or "" once stopped or aborted: a
-// program that must exit at once (on SIGQUIT, say) can remove it.
+// until [Recording.Stop] renames it, or "" once stopped or aborted:
+// [LastBlocks] can read it while the trace runs, and a program that must
+// exit at once (on SIGQUIT, say) can remove it.
 func (r *Recording) TempName() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -105,17 +106,6 @@ func (r *Recording) TempName() string {
 
 // Path returns the destination the trace is written to by [Recording.Stop].
 func (r *Recording) Path() string { return r.path }
-
-// Writing returns the temporary file the trace is being written to, which
-// [LastBlocks] can read while the trace runs; "" once stopped or aborted.
-func (r *Recording) Writing() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.tmp == nil {
-		return ""
-	}
-	return r.tmp.Name()
-}
 
 // Stop stops the execution trace, flushes it to disk and renames the
 // temporary file to the destination path, replacing any file there. On

@@ -13,4 +13,13 @@
 // The pages render views of their own ([Report]) built from the engine's
 // data (dump.Summary), so that a change to the engine's structs touches
 // one conversion function, not the templates.
+//
+// # The library
+//
+// gsysint-demo's public library is park, census, dump, tracing, series and
+// web. park and census reach the runtime, through package linked (which
+// their users need not import): a program that imports either is built and
+// tested with -ldflags=-checklinkname=0. dump, tracing and series read and
+// write dumps and traces with no runtime bindings, and build anywhere; web
+// makes pages from their data.
 package web

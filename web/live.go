@@ -91,7 +91,7 @@ func (l *Live) SetParked(groups []ParkedGroup) {
 }
 
 // SetTrace tells the page the file park's execution trace is being
-// written to (tracing.Recording.Writing): the page reads its goroutines'
+// written to (tracing.Recording.TempName): the page reads its goroutines'
 // block events from it as far as the runtime has written it.
 func (l *Live) SetTrace(writing string) {
 	l.mu.Lock()
