@@ -169,10 +169,11 @@ func (ls Labels) Map() map[string]string {
 }
 
 // ParkTimes reports when the goroutines it parked did park, in the runtime
-// clock (linked.Nanotime1): goroutine by goroutine for Take, group by group
-// (by label set) for TakeGroups. *park.Parker implements it.
+// clock (linked.Nanotime1): goroutine by goroutine (by goroutine id, which
+// the runtime never gives out twice, unlike a g) for Take and Find, group
+// by group (by label set) for TakeGroups. *park.Parker implements it.
 type ParkTimes interface {
-	ParkTimes(fn func(gp *linked.G, nanotime int64))
+	ParkTimes(fn func(goid uint64, nanotime int64))
 	ParkedGroups(fn func(labels map[string]string, parked int, first, last int64))
 }
 
@@ -230,10 +231,13 @@ func Take(opts ...Option) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	var parked map[*linked.G]int64
+	// By goroutine id: a goroutine released after this and its g given to
+	// a goroutine started before the walk reads it leaves its time to
+	// nobody.
+	var parked map[uint64]int64
 	if cfg.park != nil {
-		parked = map[*linked.G]int64{}
-		cfg.park.ParkTimes(func(gp *linked.G, at int64) { parked[gp] = at })
+		parked = map[uint64]int64{}
+		cfg.park.ParkTimes(func(id uint64, at int64) { parked[id] = at })
 	}
 	s := &Snapshot{}
 	r := newResolver()
@@ -246,7 +250,7 @@ func Take(opts ...Option) (*Snapshot, error) {
 		slab = slab[:len(slab)+1]
 		g := &slab[len(slab)-1]
 		r.fill(g, rec, now)
-		if at, ok := parked[rec.G]; ok && !g.Changing {
+		if at, ok := parked[g.ID]; ok && !g.Changing {
 			g.Parked, g.ParkedKnown = time.Duration(now-at), true
 		}
 		total++

@@ -19,7 +19,6 @@ func Find(id uint64, opts ...Option) (*Goroutine, Header, error) {
 	}
 	r := newResolver()
 	var g *Goroutine
-	var gp *linked.G
 	var now int64
 	var total, system, changing int
 	h := walk(func(rec *linked.GRecord, start int64) {
@@ -28,7 +27,7 @@ func Find(id uint64, opts ...Option) (*Goroutine, Header, error) {
 			changing++
 		}
 		if rec.ID == id && g == nil {
-			g, gp, now = &Goroutine{}, rec.G, start
+			g, now = &Goroutine{}, start
 			r.fill(g, rec, start)
 		}
 		if !rec.Changing && r.system(r.start(rec.StartPC), rec.RunningCleanups) {
@@ -38,8 +37,10 @@ func Find(id uint64, opts ...Option) (*Goroutine, Header, error) {
 	h.Total, h.System, h.Changing = total, system, changing
 	h.SystemListed = cfg.system
 	if g != nil && cfg.park != nil && !g.Changing {
-		cfg.park.ParkTimes(func(p *linked.G, at int64) {
-			if p == gp {
+		// By goroutine id: the g that ran goroutine id may run another
+		// by now, one that p parked.
+		cfg.park.ParkTimes(func(pid uint64, at int64) {
+			if pid == id {
 				g.Parked, g.ParkedKnown = time.Duration(now-at), true
 			}
 		})

@@ -332,7 +332,8 @@ type waiter struct {
 	mu    linked.Mutex
 	state atomic.Uint32
 	g     atomic.Pointer[linked.G]
-	at    atomic.Int64 // linked.Nanotime1 just before it parked, for ParkTimes
+	id    atomic.Uint64 // its goroutine's goid, for ParkTimes
+	at    atomic.Int64  // linked.Nanotime1 just before it parked, for ParkTimes
 }
 
 // WaiterFunc is the function every parked goroutine sits in, as stacks,
@@ -349,7 +350,9 @@ func (w *waiter) park(reason linked.WaitReason, trace linked.TraceReason, done *
 	if w.state.Load() == wakePending {
 		linked.Unlock(&w.mu)
 	} else {
-		w.g.Store(linked.Getg())
+		gp := linked.Getg()
+		w.g.Store(gp)
+		w.id.Store(gp.ID())
 		w.at.Store(linked.Nanotime1())
 		w.state.Store(parked)
 		linked.ParkUnlock(&w.mu, reason, trace, 2)
@@ -398,11 +401,14 @@ func (w *waiter) wake() linked.WakeResult {
 }
 
 // ParkTimes calls fn for every goroutine p parked and has not released,
-// with the runtime's clock (linked.Nanotime1) read just before it parked:
-// the real time of the wait, which the runtime itself does not keep (see
-// package census). It waits for a Park or Release in progress.
-func (p *Parker) ParkTimes(fn func(gp *linked.G, nanotime int64)) {
-	p.eachParked(func(_ *group, w *waiter) { fn(w.g.Load(), w.at.Load()) })
+// with its goroutine id and the runtime's clock (linked.Nanotime1) read
+// just before it parked: the real time of the wait, which the runtime
+// itself does not keep (see package census). The id, not the g, names the
+// goroutine: the runtime gives a released goroutine's g to the next
+// goroutine it starts, but never gives out a goroutine id twice. It waits
+// for a Park or Release in progress.
+func (p *Parker) ParkTimes(fn func(goid uint64, nanotime int64)) {
+	p.eachParked(func(_ *group, w *waiter) { fn(w.id.Load(), w.at.Load()) })
 }
 
 // ParkedGroups calls fn for every group p parked and has not released,
