@@ -58,7 +58,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 
@@ -139,9 +138,15 @@ func (s Site) String() string {
 	return fmt.Sprintf("%s %s:%d", s.Func, s.File, s.Line)
 }
 
-// Labels are a goroutine's pprof labels, sorted by key. They are the
-// runtime/pprof set itself, shared: never modify one.
-type Labels []linked.Label
+// Label is one pprof label.
+type Label struct {
+	Key, Value string
+}
+
+// Labels are a goroutine's pprof labels, sorted by key: the census's copy
+// of runtime/pprof's set, shared by the goroutines of one census that had
+// the same set.
+type Labels []Label
 
 // String reads as {job: w7, reason: chan receive}, sorted by key.
 func (ls Labels) String() string {
@@ -326,7 +331,10 @@ func (r *resolver) own(ls []linked.Label) Labels {
 	if r.labels == nil || len(r.labels) >= maxLabelTexts {
 		r.labels = map[labelSetID]Labels{}
 	}
-	c := Labels(slices.Clone(ls))
+	c := make(Labels, len(ls))
+	for i, l := range ls {
+		c[i] = Label(l)
+	}
 	r.labels[id] = c
 	return c
 }

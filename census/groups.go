@@ -68,8 +68,8 @@ type rawKey struct {
 
 type rawGroup struct {
 	count, aged  int
-	minWaitSince int64 // of the aged
-	labels       Labels
+	minWaitSince int64          // of the aged
+	labels       []linked.Label // runtime/pprof's set, copied when folded
 }
 
 // maxRawGroups bounds the raw groups kept before they are folded into
@@ -270,7 +270,7 @@ func sortGroups(gs []*Group) {
 // past a bound, so that goroutines that each made their own set (equal or
 // not) cost time, not memory.
 type labelTexts struct {
-	m map[labelSetID]string
+	m map[ownSetID]string
 }
 
 // labelSetID is a label set's identity: runtime/pprof never changes a set
@@ -280,18 +280,25 @@ type labelSetID struct {
 	n     int
 }
 
+// ownSetID is the identity of a census's copy of a set (see resolver.own),
+// made once per set: the same first element and length is the same copy.
+type ownSetID struct {
+	first *Label
+	n     int
+}
+
 const maxLabelTexts = 4096
 
 func (c *labelTexts) get(ls Labels) string {
 	if len(ls) == 0 {
 		return ""
 	}
-	id := labelSetID{&ls[0], len(ls)}
+	id := ownSetID{&ls[0], len(ls)}
 	if s, ok := c.m[id]; ok {
 		return s
 	}
 	if c.m == nil || len(c.m) >= maxLabelTexts {
-		c.m = map[labelSetID]string{}
+		c.m = map[ownSetID]string{}
 	}
 	var b []byte
 	for _, l := range ls {

@@ -14,7 +14,6 @@ import (
 	"github.com/google/pprof/profile"
 
 	"gsysint-demo/internal/errwriter"
-	"gsysint-demo/linked"
 )
 
 // The pprof labels of the census profiles. They are the names of the
@@ -180,7 +179,7 @@ func (ls *Labels) UnmarshalJSON(b []byte) error {
 	}
 	*ls = (*ls)[:0]
 	for _, k := range slices.Sorted(maps.Keys(m)) {
-		*ls = append(*ls, linked.Label{Key: k, Value: m[k]})
+		*ls = append(*ls, Label{Key: k, Value: m[k]})
 	}
 	return nil
 }
