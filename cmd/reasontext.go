@@ -1,20 +1,20 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"gsysint-demo/park"
 )
 
 // A reason on park's command line is, in this order: an index as
 // gsysint-demo reasons lists it ("19"), a runtime reason's text ("chan
-// receive"), or custom text. Custom text that a reader of dumps could take
-// for something the runtime wrote, or that is a slip for a runtime reason,
-// is refused.
+// receive"), or custom text. Custom text that is a slip for a runtime
+// reason is refused here; text that a reader of dumps could take for
+// something the runtime wrote, park refuses (park.CheckWaitText), and this
+// says so with the flag's name.
 
 // waitReasonText returns the text park.Group.Reason gets for -r arg.
 func waitReasonText(cat *park.Catalog, arg string) (string, error) {
@@ -28,11 +28,8 @@ func waitReasonText(cat *park.Catalog, arg string) (string, error) {
 	if isRuntimeText(arg, table) {
 		return arg, nil
 	}
-	if err := checkCustom("--reason", arg, table); err != nil {
+	if err := checkCustom("--reason", arg, table, park.CheckWaitText(arg)); err != nil {
 		return "", err
-	}
-	if why := forgesHeader(arg); why != "" {
-		return "", usagef("park: --reason %q: %s", arg, why)
 	}
 	return arg, nil
 }
@@ -58,7 +55,7 @@ func traceReasonText(cat *park.Catalog, arg string, given bool) (string, error) 
 			return "", usagef("park: --trace-reason %q is the runtime's wait reason %d, not a trace block reason: give it as --reason (its trace reason then follows), or pick a trace reason from gsysint-demo reasons", arg, e.Index)
 		}
 	}
-	return arg, checkCustom("--trace-reason", arg, table)
+	return arg, checkCustom("--trace-reason", arg, table, park.CheckTraceText(arg))
 }
 
 // byIndex resolves arg if it is a number: the text of that row of table.
@@ -93,17 +90,24 @@ func isRuntimeText(arg string, table []park.CatalogReason) bool {
 	return false
 }
 
-// checkCustom refuses custom text that cannot be shown as one plain line,
-// or that is so close to a runtime reason (case, spacing, a typo) that it
-// is more likely a slip than a choice.
-func checkCustom(flag, arg string, table []park.CatalogReason) error {
-	for _, r := range arg {
-		if r != ' ' && !unicode.IsPrint(r) {
-			return usagef("park: %s %q: custom text has %U, which is not a printable character (control, zero-width, bidirectional or non-ASCII space): it would make the dump read differently from its bytes", flag, arg, r)
-		}
+// checkCustom refuses custom text that park refuses (refusal, from
+// park.CheckWaitText or CheckTraceText), or that is so close to a runtime
+// reason (case, spacing, a typo) that it is more likely a slip than a
+// choice. Text that cannot be read as it would show is refused as such
+// before it is compared with the reasons.
+func checkCustom(flag, arg string, table []park.CatalogReason, refusal error) error {
+	var te *park.TextError
+	if refusal != nil && !errors.As(refusal, &te) {
+		return refusal
+	}
+	if te != nil && te.Unprintable {
+		return usagef("park: %s %q: %s", flag, arg, te.Why)
 	}
 	if e, ok := nearest(arg, table); ok {
 		return usagef("park: %s %q is not a runtime reason but close to one: did you mean %q (%d)? (a reason is its exact text or its index, as gsysint-demo reasons lists them)", flag, arg, e.Text, e.Index)
+	}
+	if te != nil {
+		return usagef("park: %s %q: %s", flag, arg, te.Why)
 	}
 	return nil
 }
@@ -148,43 +152,4 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
-}
-
-// goroutineStates are the states the runtime prints in a debug=2 header
-// instead of a wait reason (runtime.gStatusStrings).
-var goroutineStates = []string{"idle", "runnable", "running", "syscall", "waiting", "dead", "moribund", "enqueue", "copystack", "preempted", "leaked"}
-
-// minutesRE is the wait age the runtime appends: "chan receive, 5 minutes".
-var minutesRE = regexp.MustCompile(`, [0-9]+ minutes?`)
-
-// forgesHeader says why custom wait-reason text would make a debug=2
-// header ambiguous, or "". The runtime prints the text inside
-//
-//	goroutine 18 [TEXT (leaked), 5 minutes, locked to thread]:
-//	goroutine 18 [TEXT] {job: w7}:      (Go 1.27 labels)
-//
-// and readers take what follows the reason back off its end.
-func forgesHeader(text string) string {
-	for _, s := range goroutineStates {
-		if text == s {
-			return fmt.Sprintf("the runtime prints %q as a goroutine's state, not a wait reason: readers would take these goroutines for %s ones", s, s)
-		}
-	}
-	for _, suffix := range []string{"(leaked)", "(scan)", "(durable)"} {
-		if strings.Contains(text, suffix) {
-			return fmt.Sprintf("the runtime appends %q to a reason: readers would count these goroutines as marked so", suffix)
-		}
-	}
-	if minutesRE.MatchString(text) {
-		return "the runtime appends \", N minutes\" to a reason: readers would take it for how long these goroutines have waited"
-	}
-	for _, s := range []string{", locked to thread", ", synctest bubble", "labels:"} {
-		if strings.Contains(text, s) {
-			return fmt.Sprintf("the runtime appends %q to a reason: readers would take it for the runtime's", strings.TrimPrefix(s, ", "))
-		}
-	}
-	if strings.ContainsAny(text, "[]{}") {
-		return "custom text has [, ], { or }, which delimit the state and the labels in a goroutine's header: want text without them"
-	}
-	return ""
 }

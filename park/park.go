@@ -7,7 +7,9 @@
 // every tool reports it exactly as it reports the real thing. Other text is
 // custom: it is written into a slot of the runtime's table that the runtime
 // seldom uses (see Reasons), and the slot's own text is restored on
-// release. Reasons that would break the runtime are refused.
+// release. Reasons that would break the runtime are refused, and so is
+// custom text that a dump's reader would take for the runtime's own words
+// (see CheckWaitText).
 //
 // Every parked goroutine carries the pprof labels reason=<text> and
 // trace_reason=<text>, so the reasons also reach the debug=1 text and the

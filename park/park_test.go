@@ -400,3 +400,42 @@ func TestCustomTextLimits(t *testing.T) {
 		t.Fatalf("a reason of exactly %d bytes: %v", linked.MaxCustomText, err)
 	}
 }
+
+// Custom text that would make a debug=2 header read as the runtime's own,
+// or that has a character that does not print, is refused by park itself,
+// for every user of the library, with a *TextError that names the text.
+func TestResolveRefusesForgedText(t *testing.T) {
+	p := newParker(t)
+	for _, tc := range []struct {
+		g    Group
+		kind string
+		text string
+		why  string // a part of TextError.Why
+	}{
+		{Group{Reason: "running", Count: 1}, "wait", "running", "goroutine's state"},
+		{Group{Reason: "godot (leaked)", Count: 1}, "wait", "godot (leaked)", `"(leaked)"`},
+		{Group{Reason: "godot, 5 minutes", Count: 1}, "wait", "godot, 5 minutes", "N minutes"},
+		{Group{Reason: "godot, locked to thread", Count: 1}, "wait", "godot, locked to thread", "locked to thread"},
+		{Group{Reason: "godot labels:{job: w7}", Count: 1}, "wait", "godot labels:{job: w7}", "labels:"},
+		{Group{Reason: "godot] {job: w7", Count: 1}, "wait", "godot] {job: w7", "[, ], { or }"},
+		{Group{Reason: "go\u200bdot", Count: 1}, "wait", "go\u200bdot", "U+200B"},
+		{Group{Reason: "godot", TraceReason: "bell\a", Count: 1}, "trace", "bell\a", "U+0007"},
+	} {
+		_, err := p.Resolve(tc.g)
+		var te *TextError
+		if !errors.As(err, &te) {
+			t.Errorf("Resolve(%+v) = %v, want a *TextError", tc.g, err)
+			continue
+		}
+		if te.Kind != tc.kind || te.Text != tc.text || !strings.Contains(te.Why, tc.why) || !strings.Contains(err.Error(), fmt.Sprintf("%q", tc.text)) {
+			t.Errorf("Resolve(%+v): %#v (%v), want kind %s, text %q and a reason with %q", tc.g, te, err, tc.kind, tc.text, tc.why)
+		}
+		if _, err := p.Park(context.Background(), tc.g); !errors.As(err, &te) {
+			t.Errorf("Park(%+v) = %v, want a *TextError", tc.g, err)
+		}
+	}
+	// A trace reason shows in no goroutine header: only printing counts.
+	if _, err := p.Resolve(Group{Reason: "godot", TraceReason: "running", Count: 1}); err != nil {
+		t.Errorf("trace reason \"running\": %v, want it accepted", err)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"sync"
-	"unicode"
 
 	"gsysint-demo/linked"
 )
@@ -209,12 +208,10 @@ func checkCustom(kind, text string) error {
 	if len(text) > linked.MaxCustomText {
 		return fmt.Errorf("custom %s reason of %d bytes: want at most %d (the tracer keeps no more of a string)", kind, len(text), linked.MaxCustomText)
 	}
-	for _, r := range text {
-		if unicode.IsControl(r) {
-			return fmt.Errorf("custom %s reason %q has a control character: want text on one line, as dumps print it in the goroutine's header", kind, text)
-		}
+	if kind == "wait" {
+		return CheckWaitText(text)
 	}
-	return nil
+	return CheckTraceText(text)
 }
 
 // lend gives custom reason r its slot: the one its text already has, else
