@@ -115,7 +115,12 @@ func (p Parked) String() string {
 type Released struct {
 	Released        int // goroutines readied and returned
 	LeakedRecovered int // of those, how many the goroutineleak profile had marked leaked
-	NotWaiting      int // goroutines found neither waiting nor leaked: left alone (never expected)
+	// NotWaiting counts goroutines found neither waiting nor leaked (never
+	// expected): they are left alone, not waited for, and as they may
+	// still park with their group's reasons, those stay held for the life
+	// of the process: a custom text keeps its slot, so no later text
+	// overwrites what they would show.
+	NotWaiting int
 }
 
 // Option configures a Parker.
@@ -269,7 +274,10 @@ func (p *Parker) report(started, total int) {
 }
 
 // Release readies every goroutine p parked, waits for them to return, and
-// restores the borrowed slots. p may park again afterwards.
+// restores the borrowed slots. p may park again afterwards. A group with a
+// goroutine that was not waiting (see Released.NotWaiting) is neither
+// waited for nor given back its reasons: that goroutine may yet park with
+// its slot, and must show its own text when it does.
 func (p *Parker) Release() Released {
 	p.busy.Lock()
 	defer p.busy.Unlock()
@@ -279,8 +287,10 @@ func (p *Parker) Release() Released {
 	p.mu.Unlock()
 
 	var r Released
+	// stuck marks the groups with a goroutine found not waiting.
+	stuck := make([]bool, len(groups))
 	leaklock.Mu.Lock()
-	for _, gr := range groups {
+	for gi, gr := range groups {
 		// The woken goroutines write gr.done, which may share a cache line
 		// with gr.waiters: read the slice once, not once a wake-up.
 		ws := gr.waiters
@@ -293,17 +303,21 @@ func (p *Parker) Release() Released {
 				r.LeakedRecovered++
 			case linked.NotWaiting:
 				r.NotWaiting++
+				stuck[gi] = true
 			}
 		}
 	}
 	leaklock.Mu.Unlock()
-	if r.NotWaiting == 0 {
-		for _, gr := range groups {
+	for gi, gr := range groups {
+		if !stuck[gi] {
 			gr.done.Wait()
 		}
 	}
 	tables.Lock()
-	for _, gr := range groups {
+	for gi, gr := range groups {
+		if stuck[gi] {
+			continue // its reasons stay held: see Released.NotWaiting
+		}
 		tables.wait.release(gr.parked.Wait)
 		tables.trace.release(gr.parked.Trace)
 	}

@@ -439,3 +439,58 @@ func TestResolveRefusesForgedText(t *testing.T) {
 		t.Errorf("trace reason \"running\": %v, want it accepted", err)
 	}
 }
+
+// A goroutine that Release finds not waiting may still park, with the slot
+// its group's custom text borrowed: Release keeps that slot lent (and its
+// text in the runtime's table) rather than give it to the next custom
+// text, and still releases the other groups. The runtime never makes a
+// parked goroutine run without our wake-up, so the test plants a waiter
+// whose g is the running test goroutine, as Park would have recorded it.
+func TestReleaseKeepsSlotOfNotWaitingGoroutine(t *testing.T) {
+	p := newParker(t)
+	ok, err := p.Park(context.Background(), Group{Reason: "waiting for estragon", Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := p.Resolve(Group{Reason: "waiting for godot", Count: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stuck := &group{parked: pk[0], waiters: make([]waiter, 1)}
+	stuck.waiters[0].g.Store(linked.Getg())
+	stuck.waiters[0].state.Store(parked)
+	stuck.done.Add(1) // it never returns: Release must not wait for it
+	tables.Lock()
+	tables.wait.hold(pk[0].Wait)
+	tables.trace.hold(pk[0].Trace)
+	tables.Unlock()
+	t.Cleanup(func() { // give the slot back for the other tests, if Release kept it
+		tables.Lock()
+		defer tables.Unlock()
+		if _, held := tables.wait.lent[pk[0].Wait.Text]; held {
+			tables.wait.release(pk[0].Wait)
+			tables.trace.release(pk[0].Trace)
+		}
+	})
+	p.mu.Lock()
+	p.groups = append(p.groups, stuck)
+	p.mu.Unlock()
+
+	if r := p.Release(); r.NotWaiting != 1 || r.Released != 2 {
+		t.Fatalf("Release() = %+v, want 2 released and 1 not waiting", r)
+	}
+	slot := linked.WaitReason(pk[0].Wait.Index)
+	if got := linked.WaitText(slot); got != "waiting for godot" {
+		t.Errorf("slot %d of the goroutine found not waiting holds %q after Release, want its custom text %q kept", slot, got, "waiting for godot")
+	}
+	next, err := p.Resolve(Group{Reason: "waiting for pozzo", Count: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next[0].Wait.Index == pk[0].Wait.Index {
+		t.Errorf("a new custom text is lent slot %d, which a goroutine found not waiting may still park with", pk[0].Wait.Index)
+	}
+	if got, want := linked.WaitText(linked.WaitReason(ok[0].Wait.Index)), linked.Vetted().Wait[ok[0].Wait.Index].Text; got != want {
+		t.Errorf("slot %d of the released group holds %q, want its own text %q back", ok[0].Wait.Index, got, want)
+	}
+}
