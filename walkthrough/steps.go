@@ -120,7 +120,8 @@ func ready(gp *G, traceskip int)`},
 	if w.state.Load() == wakePending {
 		linked.Unlock(&w.mu)
 	} else {
-		w.g.Store(linked.Getg())
+		gp := linked.Getg()
+		w.g.Store(gp)
 		w.state.Store(parked)
 		linked.ParkUnlock(&w.mu, reason, trace, 2)
 	}
