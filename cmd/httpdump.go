@@ -30,22 +30,37 @@ const (
 // dump starts costs nothing more; when every client of a dump has left, it
 // is not taken.
 //
-// Memory: at most maxDumpBuffers dumps' bytes are alive at once. A dump's
+// Memory: at most maxDumpBuffers dumps' bytes are alive at once (a debug=2
+// dump is sent from the buffer it was taken into, with no copy). A dump's
 // bytes are let go when the last of its clients has been sent them (or
-// failed); a new dump waits for that when the bound is reached. A stalled
-// client is cut off by the chunk deadline ([sendChunkTimeout]); a slow
-// one keeps its dump's bytes until it is done, so it takes one of the
-// buffers and the dumps after it go on in the other(s).
+// failed). A new dump waits for the previous dump's bytes to be let go,
+// but not for its slow clients: a client still reading slowAfter after
+// another client of its dump was sent all of it, or slowAfter per client
+// of its dump after it was taken (sending to n clients at once takes up
+// to n times as long as to one), is slow, and the new dump is taken into
+// a buffer of its own. So many fast clients cost about one dump (the
+// clients that came during a dump wait for its last bytes to go out, then
+// reuse its buffer), and a slow client delays the next dump by a bounded
+// time. When maxDumpBuffers are held, a new
+// dump waits for one to be let go. A stalled client is cut off by the
+// chunk deadline ([sendChunkTimeout]); a slow one keeps its dump's bytes
+// until it is done.
 type sharedDumps struct {
 	sem     chan struct{} // held while a dump is taken
 	buffers chan struct{} // one held for each dump's bytes still being sent
 	mu      sync.Mutex
+	last    *dumpBytes             // the latest dump taken
 	pending map[dumpKey]*dumpBatch // the next dump of each kind, open to more clients
 }
 
 // maxDumpBuffers is how many dumps' bytes may be alive at once: two, so
 // that one slow client does not hold up every dump after its own.
 const maxDumpBuffers = 2
+
+// slowAfter is how long after a dump was taken its clients may take to
+// read it before the next dump stops waiting for them: 4 times what
+// taking it took, at least a second.
+func slowAfter(took time.Duration) time.Duration { return max(time.Second, 4*took) }
 
 type dumpKey struct {
 	profile dump.Profile
@@ -76,17 +91,45 @@ type dumpClient struct {
 // dump.Write returned after writing b (b is whatever was written: an error
 // that comes after the last byte must not cut a response short).
 type dumpBytes struct {
-	b       []byte
-	err     error
-	readers atomic.Int32 // clients not yet done with b
-	release func()       // gives the buffer back, once readers is 0
+	b        []byte
+	err      error
+	readers  atomic.Int32  // clients not yet done with b
+	release  func()        // gives the buffer back, once readers is 0
+	released chan struct{} // closed once b is let go
+	grace    time.Duration // slowAfter of what taking it took
+	slow     time.Time     // when its clients still reading are slow (grace × clients after it was taken)
+	first    chan struct{} // closed when the first client was sent all of b
+	once     sync.Once
 }
+
+// sent is called by each client that was sent all of b.
+func (d *dumpBytes) sent() { d.once.Do(func() { close(d.first) }) }
 
 // done is called by each client when it has sent b or given up.
 func (d *dumpBytes) done() {
 	if d.readers.Add(-1) == 0 {
 		d.b = nil
 		d.release()
+		close(d.released)
+	}
+}
+
+// wait returns when d's bytes are let go, or when its clients still
+// reading are slow.
+func (d *dumpBytes) wait() {
+	t := time.NewTimer(time.Until(d.slow))
+	defer t.Stop()
+	select {
+	case <-d.released:
+		return
+	case <-t.C:
+		return
+	case <-d.first:
+	}
+	t.Reset(d.grace)
+	select {
+	case <-d.released:
+	case <-t.C:
 	}
 }
 
@@ -131,6 +174,7 @@ func (s *sharedDumps) serve(w http.ResponseWriter, r *http.Request, profile dump
 	if err := send(r, rc, w, d.b, stopping); err != nil {
 		return err
 	}
+	d.sent()
 	if d.err != nil {
 		return d.err
 	}
@@ -146,6 +190,13 @@ func (s *sharedDumps) take(b *dumpBatch) {
 	release := func() { <-s.buffers }
 	s.sem <- struct{}{}
 	defer func() { <-s.sem }()
+	// Under the slot: the dump taken before this one is s.last.
+	s.mu.Lock()
+	prev := s.last
+	s.mu.Unlock()
+	if prev != nil {
+		prev.wait()
+	}
 	s.mu.Lock()
 	delete(s.pending, b.key) // from now on, newcomers wait for the next dump
 	clients := b.clients
@@ -160,10 +211,26 @@ func (s *sharedDumps) take(b *dumpBatch) {
 		release()
 		return
 	}
-	var buf bytes.Buffer
-	_, err := dump.Write(&buf, b.key.profile, b.key.debug)
-	d := &dumpBytes{b: buf.Bytes(), err: err, release: release}
+	start := time.Now()
+	var d *dumpBytes
+	if b.key.profile == dump.ProfileGoroutine && b.key.debug == dump.DebugStacks {
+		// The large one: sent from the buffer it was taken into, not a
+		// copy, which goes back to the dump package when let go.
+		text, _, back := dump.TakeGoroutineText()
+		d = &dumpBytes{b: text, release: func() { back(); release() }}
+	} else {
+		// The others are small (a line per distinct stack).
+		var buf bytes.Buffer
+		_, err := dump.Write(&buf, b.key.profile, b.key.debug)
+		d = &dumpBytes{b: buf.Bytes(), err: err, release: release}
+	}
+	d.released, d.first = make(chan struct{}), make(chan struct{})
+	d.grace = slowAfter(time.Since(start))
+	d.slow = time.Now().Add(d.grace * time.Duration(len(live)))
 	d.readers.Store(int32(len(live)))
+	s.mu.Lock()
+	s.last = d
+	s.mu.Unlock()
 	for _, c := range live {
 		c.body = d
 		close(c.done)
