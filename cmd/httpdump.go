@@ -26,7 +26,7 @@ const (
 // a dump is taken wait for the next one and share it: it is taken once into
 // memory, and each client's own handler sends it from those immutable bytes
 // at that client's pace, so a slow client delays neither the other clients
-// of its dump nor the next dump. A request whose client leaves before its
+// of its dump nor, beyond a bounded wait, the next dump. A request whose client leaves before its
 // dump starts costs nothing more; when every client of a dump has left, it
 // is not taken.
 //
@@ -41,10 +41,9 @@ const (
 // a buffer of its own. So many fast clients cost about one dump (the
 // clients that came during a dump wait for its last bytes to go out, then
 // reuse its buffer), and a slow client delays the next dump by a bounded
-// time. When maxDumpBuffers are held, a new
-// dump waits for one to be let go. A stalled client is cut off by the
-// chunk deadline ([sendChunkTimeout]); a slow one keeps its dump's bytes
-// until it is done.
+// time. When maxDumpBuffers are held, a new dump waits for one to be let
+// go. A stalled client is cut off by the chunk deadline
+// ([sendChunkTimeout]); a slow one keeps its dump's bytes until it is done.
 type sharedDumps struct {
 	sem     chan struct{} // held while a dump is taken
 	buffers chan struct{} // one held for each dump's bytes still being sent
@@ -219,7 +218,8 @@ func (s *sharedDumps) take(b *dumpBatch) {
 		text, _, back := dump.TakeGoroutineText()
 		d = &dumpBytes{b: text, release: func() { back(); release() }}
 	} else {
-		// The others are small (a line per distinct stack).
+		// The others come from pprof's writers, in small pieces: a
+		// record per distinct stack (or per leaked goroutine).
 		var buf bytes.Buffer
 		_, err := dump.Write(&buf, b.key.profile, b.key.debug)
 		d = &dumpBytes{b: buf.Bytes(), err: err, release: release}
