@@ -25,7 +25,8 @@ import (
 // and the goroutineleak profile is taken under the lock that park releases
 // leaked goroutines under. Those dumps are taken one at a time and shared
 // by the clients that wait for one ([sharedDumps]): many clients cost the
-// memory of one dump, and a client that leaves costs nothing more.
+// memory of at most two dumps, each client is sent its dump at its own
+// pace, and a client that leaves costs nothing more.
 type pprofServer struct {
 	srv   *http.Server
 	addr  string
@@ -181,7 +182,7 @@ func (s *pprofServer) profileHandler(name dump.Profile) http.HandlerFunc {
 		} else {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		}
-		err := s.dumps.serve(w, r, name, debug)
+		err := s.dumps.serve(w, r, name, debug, func() bool { return s.base.Err() != nil })
 		switch {
 		case errors.Is(err, dump.ErrNoLeakProfile):
 			// Nothing was written: the error is a page, not a download.

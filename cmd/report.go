@@ -17,7 +17,6 @@ import (
 
 	"gsysint-demo/dump"
 	"gsysint-demo/series"
-	"gsysint-demo/web"
 )
 
 func reportCommand(e *env) *cli.Command {
@@ -159,27 +158,6 @@ func openReportInput(e *env, src string, timeout time.Duration) (in io.Reader, n
 		return nil, "", nil, usagef("report: %v: want a file, - for stdin, or an http(s) URL", err)
 	}
 	return f, src, f.Close, nil
-}
-
-// writeHTMLReport writes the page of r to path, or to stdout for "-".
-func writeHTMLReport(e *env, path string, r *web.Report) error {
-	if path == "-" {
-		return web.WriteReport(e.stdout, r)
-	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return usagef("report: --html %q is a directory: want a file in a writable directory, or - for stdout", path)
-	}
-	f, err := createAtomic(path)
-	if err != nil {
-		return usagef("report: --html %q: %v: want a file in a writable directory, or - for stdout", path, err)
-	}
-	defer f.discard()
-	if err := web.WriteReport(f, r); err != nil {
-		return fmt.Errorf("report: --html %q: %v", path, err)
-	}
-	// The user named this file: a second run rewrites it, as -o does for
-	// most tools (park's dumps, named by the tool, never replace a file).
-	return f.commitReplacing()
 }
 
 // urlBody is a response body that keeps its first read error: a body cut

@@ -220,7 +220,8 @@ func writeSeries(e *env, dumps []series.Dump, sums []*dump.Summary, q *seriesReq
 // writeSummary prints one dump's summary as report does.
 func writeSummary(e *env, s *dump.Summary, name string, asJSON bool, html string) error {
 	if html != "" {
-		return writeHTMLReport(e, html, web.FromSummary(s, name))
+		page := web.FromSummary(s, name)
+		return writeHTMLPage(e, html, func(w io.Writer) error { return web.WriteReport(w, page) })
 	}
 	if asJSON {
 		enc := json.NewEncoder(e.stdout)
@@ -384,8 +385,9 @@ func writeHTMLPage(e *env, path string, write func(io.Writer) error) error {
 
 // writeNamedFile writes the file the user named with flag, under a
 // temporary name put in place whole, replacing what was there: a second run
-// rewrites it, as report --html of one dump does (park's dumps, named by the
-// tool, never replace a file). A directory is bad input.
+// rewrites it, as -o does for most tools (park's dumps, named by the tool,
+// never replace a file). A directory is bad input. It writes every file
+// report names: --html (of one dump or of many) and --out.
 func writeNamedFile(path, flag string, write func(io.Writer) error) error {
 	if isDir(path) {
 		return usagef("report: %s %q is a directory: want a file in a writable directory, or - for stdout", flag, path)

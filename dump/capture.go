@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"runtime/pprof"
+	"sync"
 	"time"
 
 	"gsysint-demo/internal/leaklock"
@@ -39,6 +40,37 @@ var ErrNoLeakProfile = errors.New(`profile "goroutineleak" is not registered in 
 // world for each attempt while doubling a buffer from 1 MiB, and silently
 // truncates the dump at 64 MiB.
 func WriteGoroutineText(w io.Writer) (Stats, error) {
+	tb, st := takeGoroutineText()
+	defer tb.keep()
+	m, err := w.Write(tb.b[:tb.used])
+	st.Bytes = int64(m)
+	st.Elapsed = time.Since(st.start)
+	if err != nil {
+		return st.Stats, fmt.Errorf("writing goroutine dump: %w", err)
+	}
+	return st.Stats, nil
+}
+
+// TakeGoroutineText takes the debug=2 dump of [WriteGoroutineText] and
+// returns its bytes, for a caller that sends them to several readers at
+// once without a copy: text is the buffer the dump was taken into, the
+// caller's until it calls release (once, after its last use of text),
+// which offers the buffer to the next dump as WriteGoroutineText keeps its
+// own. Until then, the next dump takes a buffer of its own.
+func TakeGoroutineText() (text []byte, st Stats, release func()) {
+	tb, ts := takeGoroutineText()
+	ts.Bytes = int64(tb.used)
+	ts.Elapsed = time.Since(ts.start)
+	return tb.b[:tb.used:tb.used], ts.Stats, sync.OnceFunc(tb.keep)
+}
+
+type textStats struct {
+	Stats
+	start time.Time
+}
+
+// takeGoroutineText takes the dump into a buffer, tb.b[:tb.used].
+func takeGoroutineText() (*textBuffer, textStats) {
 	start := time.Now()
 	tb := takeTextBuffer(runtime.NumGoroutine())
 	var n int
@@ -53,20 +85,11 @@ func WriteGoroutineText(w io.Writer) (Stats, error) {
 		tb = newTextBuffer(size)
 	}
 	tb.used = n
-	defer tb.keep()
-
-	text := tb.b[:n]
-	st := Stats{Goroutines: countHeaders(text)}
+	st := textStats{Stats: Stats{Goroutines: countHeaders(tb.b[:n])}, start: start}
 	if st.Goroutines > 0 {
 		perGoroutine.Store(int64(n / st.Goroutines))
 	}
-	m, err := w.Write(text)
-	st.Bytes = int64(m)
-	st.Elapsed = time.Since(start)
-	if err != nil {
-		return st, fmt.Errorf("writing goroutine dump: %w", err)
-	}
-	return st, nil
+	return tb, st
 }
 
 // Write writes profile at the given debug level: [DebugProto] for a

@@ -325,28 +325,46 @@ func parseBlock(b []byte) (*dump.Goroutine, error) {
 	return s.Goroutines[0], nil
 }
 
-// snapshotFor returns a snapshot that holds goroutine want (0: any), taking
-// a new one if the last is older than maxAge, lacks want, or fresh is set.
-func (l *Live) snapshotFor(want int64, fresh bool, writing string) (*snapshot, error) {
+// snapshotFor returns the snapshot to serve (a new one keeps goroutine
+// want's block, 0: none beyond the first few of each reason): a new one if there is none
+// or the last is older than max(maxAge, 4 × what it took); else the last,
+// unless fresh is set (?new=1), when a new one is taken if the last is
+// older than minGap. A goroutine missing from the last snapshot takes no
+// new one by itself: each snapshot stops the world four times, and a
+// client looping on ?new=1 or on ids that are not there would keep the
+// process stopped. held says why a new snapshot asked for was not taken
+// ("" when one was, or none was asked for).
+func (l *Live) snapshotFor(want int64, fresh bool, writing string) (s *snapshot, held string, err error) {
 	l.snapMu.Lock()
 	defer l.snapMu.Unlock()
-	s := l.snap
-	if s != nil && !fresh && time.Since(s.taken) < max(maxAge, 4*s.took) {
-		if _, ok := s.blocks[want]; ok || want == 0 {
-			return s, nil
+	s = l.snap
+	if s != nil {
+		age := time.Since(s.taken)
+		if age < max(maxAge, 4*s.took) && !fresh {
+			return s, "", nil
+		}
+		if gap := minGap(s); age < gap {
+			return s, fmt.Sprintf("no new snapshot was taken: the last was taken %v ago, and a new one is taken at most once every %v (4 times what the last took, at least %v)",
+				age.Round(time.Millisecond), gap.Round(time.Millisecond), minGapFloor), nil
 		}
 	}
-	s, err := takeSnapshot(want, writing)
-	if err != nil {
-		return nil, err
+	if s, err = takeSnapshot(want, writing); err != nil {
+		return nil, "", err
 	}
 	l.snap = s
-	return s, nil
+	return s, "", nil
 }
 
 // maxAge is how long a snapshot serves the page before a request takes a
 // new one (longer when taking it took long: 4 times that).
 const maxAge = 5 * time.Second
+
+// minGap is the least time between a snapshot and the next one asked for
+// (?new=1): 4 times what s took, at least minGapFloor, so that snapshots
+// stop the world a fifth of the time at most.
+func minGap(s *snapshot) time.Duration { return max(minGapFloor, 4*s.took) }
+
+const minGapFloor = time.Second
 
 var liveTemplate = template.Must(template.New("live.html").Funcs(funcs).Funcs(liveFuncs).ParseFS(assets, "assets/live.html", "assets/overtime.html"))
 
@@ -373,7 +391,7 @@ func (l *Live) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		want = id
 	}
-	s, err := l.snapshotFor(want, r.FormValue("new") != "", writing)
+	s, held, err := l.snapshotFor(want, r.FormValue("new") != "", writing)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -389,6 +407,7 @@ func (l *Live) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	page.fill(groups, s, want, l.cfg.Census)
+	page.Held = held
 	if want != 0 && page.Selected == nil {
 		w.WriteHeader(http.StatusNotFound)
 	}
@@ -415,6 +434,8 @@ type livePage struct {
 
 	Taken    string
 	Took     time.Duration
+	MinGap   time.Duration // between snapshots asked for
+	Held     string        // why a new snapshot asked for was not taken
 	TookEach []Setting
 	Total    int
 	Groups   []liveGroup
@@ -472,6 +493,7 @@ type locationView struct {
 func (p *livePage) fill(groups []ParkedGroup, s *snapshot, want int64, census Census) {
 	p.Taken = s.taken.UTC().Format("15:04:05.000 UTC")
 	p.Took = s.took.Round(time.Microsecond)
+	p.MinGap = minGap(s).Round(time.Millisecond)
 	p.TookEach = s.tookEach
 	p.Total = s.total
 	p.Want = want

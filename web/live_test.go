@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gsysint-demo/dump"
 	"gsysint-demo/park"
@@ -136,13 +137,75 @@ func TestLive(t *testing.T) {
 		want string
 	}{
 		{"/?g=abc", http.StatusBadRequest, `g="abc": want a goroutine id`},
-		{"/?g=1", http.StatusNotFound, "Goroutine 1 is not one park parked"},
+		{"/?g=1", http.StatusNotFound, "Goroutine 1 is not in this snapshot"},
 		{"/elsewhere", http.StatusNotFound, "404"},
 	} {
 		if code, body := get(t, srv.URL+tc.path); code != tc.code || !strings.Contains(body, tc.want) {
 			t.Errorf("GET %s: %d, want %d and %q:\n%s", tc.path, code, tc.code, tc.want, clip(body))
 		}
 	}
+}
+
+// TestLiveSnapshotsBounded: a client looping on ?new=1, or on ids that
+// are not in the snapshot, does not take a snapshot (four stops of the
+// world) a request: snapshots are at least minGap apart, an unknown id is
+// answered from the snapshot there is, and the page says when it did not
+// take the new snapshot asked for.
+func TestLiveSnapshotsBounded(t *testing.T) {
+	p, err := park.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	parked, err := p.Park(context.Background(), park.Group{Reason: "waiting for the bounded test", Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Release()
+	w := parked[0].Wait
+	l := NewLive(LiveConfig{})
+	srv := httptest.NewServer(l)
+	defer srv.Close()
+	l.SetParked([]ParkedGroup{{Count: 2, Wait: Reason{Text: w.Text, Index: w.Index, Custom: w.Custom}}})
+	current := func() *snapshot {
+		l.snapMu.Lock()
+		defer l.snapMu.Unlock()
+		return l.snap
+	}
+
+	code, body := get(t, srv.URL+"/?g=1")
+	first := current()
+	if code != http.StatusNotFound || first == nil {
+		t.Fatalf("GET /?g=1: %d, want 404 from a first snapshot:\n%s", code, clip(body))
+	}
+	// An id not in the snapshot, asked again and again: no new snapshot
+	// while the first is young enough to serve the page.
+	for range 20 {
+		get(t, srv.URL+"/?g=1")
+	}
+	if s := current(); s != first && time.Since(first.taken) < maxAge {
+		t.Errorf("GET /?g=1 (not in the snapshot) took a new snapshot %v after the last", s.taken.Sub(first.taken))
+	}
+
+	var snaps []*snapshot
+	held := 0
+	for range 20 {
+		_, body := get(t, srv.URL+"/?g=1&new=1")
+		s := current()
+		if len(snaps) > 0 && s == snaps[len(snaps)-1] {
+			held++
+			if !strings.Contains(body, "no new snapshot was taken") {
+				t.Fatalf("?new=1 was served the last snapshot, and the page does not say so:\n%s", clip(body))
+			}
+			continue
+		}
+		snaps = append(snaps, s)
+	}
+	for i := 1; i < len(snaps); i++ {
+		if gap := snaps[i].taken.Sub(snaps[i-1].taken); gap < minGap(snaps[i-1]) {
+			t.Errorf("snapshots %d and %d were taken %v apart, want at least %v", i-1, i, gap, minGap(snaps[i-1]))
+		}
+	}
+	t.Logf("20 requests with ?new=1: %d snapshots, %d served the last", len(snaps), held)
 }
 
 func get(t *testing.T, url string) (int, string) {
