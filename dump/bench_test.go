@@ -301,11 +301,12 @@ func craftedCensus(w io.Writer, n int) {
 	io.WriteString(w, `{"taken_at": "2026-01-01T00:00:00Z", "total": `+strconv.Itoa(n)+`, "goroutines": [`)
 	record := []byte(`{"id":18,"state":"select","start":{"func":"main.f"}},`)
 	chunk := bytes.Repeat(record, 1000)
-	for i := 0; i < n; i += 1000 {
-		if i+1000 >= n {
-			chunk = chunk[:len(chunk)-1] // no comma after the last
+	for ; n > 0; n -= 1000 {
+		b := chunk[:min(n, 1000)*len(record)]
+		if n <= 1000 {
+			b = b[:len(b)-1] // no comma after the last
 		}
-		w.Write(chunk)
+		w.Write(b)
 	}
 	io.WriteString(w, "]}\n")
 }

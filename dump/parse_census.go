@@ -153,9 +153,9 @@ type censusReader struct {
 	emitted   int
 }
 
-// elementLimit hands the decoder at most left bytes: reset before each
-// value the decoder reads, so that a value too long is an error, not an
-// allocation.
+// elementLimit hands the decoder at most left bytes: reset (by
+// censusReader.limit) before each value the decoder reads, so that a
+// value too long is an error, not an allocation.
 type elementLimit struct {
 	r    io.Reader
 	left int64
@@ -175,9 +175,22 @@ func (l *elementLimit) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// limit lets the decoder read what makes up maxCensusElement bytes with
+// what it holds already. What it holds may run past the value it is to
+// read (a read fills its buffer), so a value a little shorter than
+// maxCensusElement may be refused too; with park's records of a few
+// hundred bytes, the buffer stays a few KB.
+func (cr *censusReader) limit() {
+	buffered, _ := cr.dec.Buffered().(*bytes.Reader)
+	cr.in.left = maxCensusElement
+	if buffered != nil {
+		cr.in.left -= int64(buffered.Len())
+	}
+}
+
 // token reads the next JSON token of the document.
 func (cr *censusReader) token() (json.Token, error) {
-	cr.in.left = maxCensusElement
+	cr.limit()
 	t, err := cr.dec.Token()
 	return t, cr.tooLong(err, "a key or value")
 }
@@ -185,13 +198,13 @@ func (cr *censusReader) token() (json.Token, error) {
 // decode reads the next JSON value of the document into v; what names it
 // in an error.
 func (cr *censusReader) decode(v any, what string) error {
-	cr.in.left = maxCensusElement
+	cr.limit()
 	return cr.tooLong(cr.dec.Decode(v), what)
 }
 
 // more says whether the current array or object has more elements.
 func (cr *censusReader) more() bool {
-	cr.in.left = maxCensusElement
+	cr.limit()
 	return cr.dec.More()
 }
 
@@ -216,7 +229,7 @@ func (cr *censusReader) tooLong(err error, what string) error {
 	if key != "" {
 		key = fmt.Sprintf(" (it runs past the limit after %q)", clip([]byte(key), 40))
 	}
-	return fmt.Errorf("%s is more than %d bytes of JSON%s: park writes a few hundred bytes for a group or goroutine", what, maxCensusElement, key)
+	return fmt.Errorf("%s reaches the limit of %d bytes of JSON for one value%s: park writes a few hundred bytes for a group or goroutine", what, maxCensusElement, key)
 }
 
 // document reads census n: io.EOF before its first token, else an error
