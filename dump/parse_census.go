@@ -215,21 +215,44 @@ func (cr *censusReader) tooLong(err error, what string) error {
 	if !errors.Is(err, errCensusElement) {
 		return err
 	}
-	key := ""
-	part := json.NewDecoder(cr.dec.Buffered())
-	for {
-		t, err := part.Token()
-		if err != nil {
-			break
-		}
-		if k, ok := t.(string); ok && key != k {
-			key = k
-		}
+	var part []byte
+	if buffered, ok := cr.dec.Buffered().(*bytes.Reader); ok {
+		part = make([]byte, min(buffered.Len(), maxCensusElement))
+		buffered.Read(part)
 	}
+	key := openStringKey(part)
 	if key != "" {
 		key = fmt.Sprintf(" (it runs past the limit after %q)", clip([]byte(key), 40))
 	}
 	return fmt.Errorf("%s reaches the limit of %d bytes of JSON for one value%s: park writes a few hundred bytes for a group or goroutine", what, maxCensusElement, key)
+}
+
+// openStringKey returns the key of the string that part, the beginning of
+// a JSON value, ends inside of, or "" if it ends outside a string or the
+// string is no object member's value.
+func openStringKey(part []byte) string {
+	var last, key string // the last string closed; the last key
+	for i := 0; i < len(part); i++ {
+		switch part[i] {
+		case ':':
+			key = last
+		case ',', '{', '[':
+			key = ""
+		case '"':
+			j := i + 1
+			for ; j < len(part) && part[j] != '"'; j++ {
+				if part[j] == '\\' {
+					j++
+				}
+			}
+			if j >= len(part) {
+				return key
+			}
+			last = string(part[i+1 : j])
+			i = j
+		}
+	}
+	return ""
 }
 
 // document reads census n: io.EOF before its first token, else an error
@@ -273,7 +296,7 @@ func (cr *censusReader) document() error {
 		return err
 	}
 	if takenAt == nil || !records {
-		return fmt.Errorf("%w: a JSON object%s with \"taken_at\" but no \"groups\" or \"goroutines\": want the JSON of gsysint-demo park --profile census --json", errNotDump, censusOrdinal(cr.n))
+		return fmt.Errorf("%w: a JSON object with \"taken_at\" but no \"groups\" or \"goroutines\": want the JSON of gsysint-demo park --profile census --json", errNotDump)
 	}
 	for _, g := range cr.held {
 		cr.emit(g)
@@ -290,12 +313,12 @@ func (cr *censusReader) records(groups bool) (ok bool, err error) {
 		return false, err
 	}
 	if t != json.Delim('[') {
-		return false, fmt.Errorf("census %s%s is %v: want an array", map[bool]string{true: `"groups"`, false: `"goroutines"`}[groups], censusOrdinal(cr.n), t)
+		return false, fmt.Errorf("census %s is %v: want an array", map[bool]string{true: `"groups"`, false: `"goroutines"`}[groups], t)
 	}
 	for i := 0; cr.more(); i++ {
-		what := fmt.Sprintf("census goroutine %d%s", i, censusOrdinal(cr.n))
+		what := fmt.Sprintf("census goroutine %d", i)
 		if groups {
-			what = fmt.Sprintf("census group %d%s", i, censusOrdinal(cr.n))
+			what = fmt.Sprintf("census group %d", i)
 		}
 		start := cr.dec.InputOffset()
 		var r censusRecord
@@ -354,7 +377,8 @@ func censusOrdinal(n int) string {
 }
 
 // censusGoroutine makes a Goroutine of a group (groups) or goroutine of
-// document n, named what in an error.
+// document n, named what in an error (which parseCensus says is in
+// document n).
 func censusGoroutine(r *censusRecord, groups bool, n int, what string) (*Goroutine, error) {
 	count, ageNs, aged := 1, r.AgeNs, r.AgeKnown
 	if groups {

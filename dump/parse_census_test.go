@@ -22,7 +22,7 @@ func TestCensusJSONElementLimit(t *testing.T) {
 		{head + `"groups": [{"count": 1, "start": {"func": "main.f", "file": "` + long + `"}}]}`,
 			[]string{"census group 0 ", `"file"`}},
 		{before + head + `"goroutines": [{"id": 1}, {"id": 2, "labels": {"k": "` + long + `"}}]}`,
-			[]string{"census goroutine 1 (census 2 of the input)", `"k"`}},
+			[]string{"census goroutine 1 ", "(census 2 of the input)", `"k"`}},
 		{head + `"note": "` + long + `", "groups": []}`, []string{`"note"`}},
 		{head + `"groups": [], "` + long + `": 1}`, []string{"a key or value"}},
 	} {
