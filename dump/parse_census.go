@@ -227,6 +227,15 @@ func (cr *censusReader) tooLong(err error, what string) error {
 	return fmt.Errorf("%s reaches the limit of %d bytes of JSON for one value%s: park writes a few hundred bytes for a group or goroutine", what, maxCensusElement, key)
 }
 
+// tokenText shows a JSON token in an error: a string quoted, and cut to
+// its first 40 bytes.
+func tokenText(t json.Token) string {
+	if s, ok := t.(string); ok {
+		return fmt.Sprintf("%q", clip([]byte(s), 40))
+	}
+	return fmt.Sprint(t)
+}
+
 // openStringKey returns the key of the string that part, the beginning of
 // a JSON value, ends inside of, or "" if it ends outside a string or the
 // string is no object member's value.
@@ -265,7 +274,7 @@ func (cr *censusReader) document() error {
 	}
 	cr.started = true
 	if t != json.Delim('{') {
-		return fmt.Errorf("%w: JSON that starts with %v, not an object: want the JSON of gsysint-demo park --profile census --json", errNotDump, t)
+		return fmt.Errorf("%w: JSON that starts with %s, not an object: want the JSON of gsysint-demo park --profile census --json", errNotDump, tokenText(t))
 	}
 	var takenAt *time.Time
 	records := false
@@ -313,7 +322,7 @@ func (cr *censusReader) records(groups bool) (ok bool, err error) {
 		return false, err
 	}
 	if t != json.Delim('[') {
-		return false, fmt.Errorf("census %s is %v: want an array", map[bool]string{true: `"groups"`, false: `"goroutines"`}[groups], t)
+		return false, fmt.Errorf("census %s is %s: want an array", map[bool]string{true: `"groups"`, false: `"goroutines"`}[groups], tokenText(t))
 	}
 	for i := 0; cr.more(); i++ {
 		what := fmt.Sprintf("census goroutine %d", i)
