@@ -10,7 +10,7 @@ import (
 // A value longer than maxCensusElement is refused when the limit is
 // reached, naming the group, goroutine or key it is in, the limit and the
 // key of the string that runs past it; one just under is read, and one
-// where no census may have it is refused in a line of its own length.
+// where a census has no long string is refused in a short line.
 func TestCensusJSONElementLimit(t *testing.T) {
 	long := strings.Repeat("a", maxCensusElement+1)
 	fine := strings.Repeat("a", maxCensusElement-200)
