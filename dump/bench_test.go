@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -225,8 +226,11 @@ func peakHeap(op func()) uint64 {
 // little of what they unpack to, and reports the peak heap of each read
 // (peak-heap-MiB): a protobuf of 10M samples of count 1 (39 KB gzipped;
 // google/pprof's parser took 3.5 GB for it), 10M empty samples (refused),
-// debug=1 text of 100k records of one stack, and gzipped debug=2 text of
-// 10k copies of a dump (the cap on decompression ends it).
+// debug=1 text of 100k records of one stack, a per-goroutine census's JSON
+// of 10M goroutines (1.5 MB gzipped, 520 MB unpacked), one census
+// group whose state is a string of 256 MiB (refused at maxCensusElement),
+// and gzipped debug=2 text of 10k copies of a dump (the cap on
+// decompression ends it).
 func BenchmarkHostileReaders(b *testing.B) {
 	gz := func(write func(w io.Writer)) []byte {
 		var buf bytes.Buffer
@@ -244,34 +248,65 @@ func BenchmarkHostileReaders(b *testing.B) {
 		b.Fatal(err)
 	}
 	_, records, _ := bytes.Cut(one, []byte("\n"))
-	debug1 := append([]byte("goroutine profile: total 0\n"), bytes.Repeat(records, 100_000/bytes.Count(records, []byte(" @ ")))...)
+	// Each input is made when its case runs, so that no other case's input
+	// is live meanwhile: the garbage a reader leaves grows, before the next
+	// collection, with the live heap, and would count in its peak.
 	for _, c := range []struct {
 		name    string
-		input   []byte
+		input   func() []byte
 		opt     Options
 		wantErr bool
 	}{
-		{"proto-10M-count-one", gz(func(w io.Writer) { repeatedSamples(w, 10_000_000, countOne) }), Options{}, false},
-		{"proto-10M-empty", gz(func(w io.Writer) { repeatedSamples(w, 10_000_000, nil) }), Options{}, true},
-		{"debug1-100k-records", debug1, Options{}, false},
-		{"gzip-text-bomb", gz(func(w io.Writer) {
-			for range 10_000 {
-				w.Write(text)
-			}
-		}), Options{MaxDecompressed: 64 << 20}, true},
+		{"proto-10M-count-one", func() []byte { return gz(func(w io.Writer) { repeatedSamples(w, 10_000_000, countOne) }) }, Options{}, false},
+		{"proto-10M-empty", func() []byte { return gz(func(w io.Writer) { repeatedSamples(w, 10_000_000, nil) }) }, Options{}, true},
+		{"debug1-100k-records", func() []byte {
+			return append([]byte("goroutine profile: total 0\n"), bytes.Repeat(records, 100_000/bytes.Count(records, []byte(" @ ")))...)
+		}, Options{}, false},
+		{"census-json-10M-goroutines", func() []byte { return gz(func(w io.Writer) { craftedCensus(w, 10_000_000) }) }, Options{}, false},
+		{"census-json-long-string", func() []byte {
+			return gz(func(w io.Writer) {
+				io.WriteString(w, `{"taken_at": "2026-01-01T00:00:00Z", "groups": [{"count": 1, "state": "`)
+				w.Write(bytes.Repeat([]byte("a"), 256<<20))
+			})
+		}, Options{}, true},
+		{"gzip-text-bomb", func() []byte {
+			return gz(func(w io.Writer) {
+				for range 10_000 {
+					w.Write(text)
+				}
+			})
+		}, Options{MaxDecompressed: 64 << 20}, true},
 	} {
 		b.Run(c.name, func(b *testing.B) {
+			input := c.input()
 			var peak uint64
 			loop(b, func() {
 				peak = max(peak, peakHeap(func() {
-					_, err := ReadSummary(bytes.NewReader(c.input), c.opt)
+					_, err := ReadSummary(bytes.NewReader(input), c.opt)
 					if (err != nil) != c.wantErr {
-						b.Fatalf("%d bytes: %v", len(c.input), err)
+						b.Fatalf("%d bytes: %v", len(input), err)
 					}
 				}))
 			})
-			b.ReportMetric(float64(len(c.input)), "input-bytes")
+			b.ReportMetric(float64(len(input)), "input-bytes")
 			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 		})
 	}
+}
+
+// craftedCensus writes the JSON of a per-goroutine census of n goroutines
+// in one state, each its own record, as park --profile census --json
+// --per-goroutine would list them (fewer fields).
+func craftedCensus(w io.Writer, n int) {
+	io.WriteString(w, `{"taken_at": "2026-01-01T00:00:00Z", "total": `+strconv.Itoa(n)+`, "goroutines": [`)
+	record := []byte(`{"id":18,"state":"select","start":{"func":"main.f"}},`)
+	chunk := bytes.Repeat(record, 1000)
+	for ; n > 0; n -= 1000 {
+		b := chunk[:min(n, 1000)*len(record)]
+		if n <= 1000 {
+			b = b[:len(b)-1] // no comma after the last
+		}
+		w.Write(b)
+	}
+	io.WriteString(w, "]}\n")
 }

@@ -123,3 +123,51 @@ func TestReportDecompressedLimit(t *testing.T) {
 	wantExit(t, r, 2)
 	wantOneLine(t, r, `--max-decompressed "lots"`, "KiB, MiB or GiB")
 }
+
+// craftedCensus writes to a file of the test's own the gzipped JSON of a
+// census, head, then n copies of record in its "goroutines" or "groups"
+// array (key), then tail.
+func craftedCensus(t *testing.T, key string, n int, record, tail string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write([]byte(`{"taken_at": "2026-01-01T00:00:00Z", "total": ` + strconv.Itoa(n) + `, "` + key + `": [`))
+	chunk := []byte(strings.Repeat(record+",", min(n, 1000)))
+	for ; n > 0; n -= 1000 {
+		b := chunk[:min(n, 1000)*(len(record)+1)]
+		if n <= 1000 {
+			b = b[:len(b)-1] // no comma after the last
+		}
+		zw.Write(b)
+	}
+	zw.Write([]byte(tail))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "census.json.gz")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestReportHostileCensusJSON reads, within dataLimit, a per-goroutine
+// census's JSON of 10M goroutines (1.5 MB gzipped, 520 MB unpacked; the
+// reader before this test decoded it whole): a correct small summary; and
+// one census group whose file name is a string of 256 MiB: a one-line
+// refusal naming the group, the field and the limit.
+func TestReportHostileCensusJSON(t *testing.T) {
+	t.Parallel()
+	const n = 10_000_000
+	path := craftedCensus(t, "goroutines", n, `{"id":18,"state":"select","start":{"func":"main.f"}}`, "]}\n")
+	r := boundedReport(t, "--json", path)
+	wantExit(t, r, 0)
+	if !strings.Contains(r.stdout, `"total": 10000000`) || !strings.Contains(r.stdout, `"group_count": 1,`) || !strings.Contains(r.stdout, `"format": "census"`) {
+		t.Errorf("want a census of 10000000 goroutines in 1 group:\n%.2000s", r.stdout)
+	}
+
+	long := craftedCensus(t, "groups", 1, `{"count": 1, "start": {"func": "main.f", "file": "`+strings.Repeat("a", 256<<20), "")
+	r = boundedReport(t, long)
+	wantExit(t, r, 2)
+	wantOneLine(t, r, long, "census group 0", `"file"`, "1048576 bytes")
+}
