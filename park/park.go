@@ -362,6 +362,11 @@ const WaiterFunc = "gsysint-demo/park.(*waiter).park"
 //
 //go:noinline
 func (w *waiter) park(reason linked.WaitReason, trace linked.TraceReason, done *sync.WaitGroup) {
+	// The clock is read before the runtime lock is taken: read under it
+	// (the first version), every later debug=2 dump of the process was
+	// ~20 % slower (100k goroutines: 127 ms against 107 ms, bisected to
+	// that one line; the cause inside the runtime is not established).
+	at := linked.Nanotime1()
 	linked.Lock(&w.mu)
 	if w.state.Load() == wakePending {
 		linked.Unlock(&w.mu)
@@ -369,7 +374,7 @@ func (w *waiter) park(reason linked.WaitReason, trace linked.TraceReason, done *
 		gp := linked.Getg()
 		w.g.Store(gp)
 		w.id.Store(gp.ID())
-		w.at.Store(linked.Nanotime1())
+		w.at.Store(at)
 		w.state.Store(parked)
 		linked.ParkUnlock(&w.mu, reason, trace, 2)
 	}
