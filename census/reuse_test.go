@@ -2,8 +2,10 @@ package census_test
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"gsysint-demo/census"
 	"gsysint-demo/linked"
@@ -93,6 +95,12 @@ func (r *releaseAndReuse) ParkTimes(fn func(goid uint64, nanotime int64)) {
 		r.p.ParkTimes(fn) // the times of the goroutines about to go
 	}
 	r.p.Release()
+	if !r.repark {
+		// Release returns once each goroutine has left park, not once it
+		// has exited: one still exiting would be in the census, running,
+		// with its own (rightful) park time.
+		awaitGone(r.t, released)
+	}
 	// The released goroutines' g's go back to the runtime as they exit,
 	// onto the free list of the P each exits on; they are reused from
 	// there first. The bound is far more goroutines than any free list
@@ -140,4 +148,29 @@ func gsOf(p *park.Parker) map[*linked.G]uint64 {
 		}
 	})
 	return gs
+}
+
+// awaitGone returns once no goroutine of ids (by g) is alive, and fails
+// the test if one still is after a bound far past any exit.
+func awaitGone(t *testing.T, ids map[*linked.G]uint64) {
+	gone := map[uint64]bool{}
+	for _, id := range ids {
+		gone[id] = true
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		alive := uint64(0)
+		linked.ReadAllG(func(rec *linked.GRecord) {
+			if gone[rec.ID] {
+				alive = rec.ID
+			}
+		})
+		if alive == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("goroutine %d, released, has not exited after 10s", alive)
+		}
+		runtime.Gosched()
+	}
 }
