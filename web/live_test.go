@@ -93,23 +93,11 @@ func TestDebug2Scanner(t *testing.T) {
 // requests at once: it opens on a parked goroutine at its own URL and shows
 // it in every report; bad selections are refused.
 func TestLive(t *testing.T) {
-	p, err := park.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	parked, err := p.Park(context.Background(), park.Group{Reason: "waiting for the web test", Count: 3, Labels: map[string]string{"job": "w7"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Release()
-	w := parked[0].Wait
-	l := NewLive(LiveConfig{})
-	srv := httptest.NewServer(l)
-	defer srv.Close()
+	l, srv, pg := serveParked(t, park.Group{Reason: "waiting for the web test", Count: 3, Labels: map[string]string{"job": "w7"}})
 	if code, body := get(t, srv.URL+"/"); code != http.StatusOK || !strings.Contains(body, "Parking") {
 		t.Errorf("before SetParked: %d, want 200 and a page that says it is parking:\n%s", code, body)
 	}
-	l.SetParked([]ParkedGroup{{Count: 3, Wait: Reason{Text: w.Text, Index: w.Index, Custom: w.Custom}}})
+	l.SetParked([]ParkedGroup{pg})
 
 	var wg sync.WaitGroup
 	for range 3 {
@@ -152,20 +140,8 @@ func TestLive(t *testing.T) {
 // answered from the snapshot there is, and the page says when it did not
 // take the new snapshot asked for.
 func TestLiveSnapshotsBounded(t *testing.T) {
-	p, err := park.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	parked, err := p.Park(context.Background(), park.Group{Reason: "waiting for the bounded test", Count: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Release()
-	w := parked[0].Wait
-	l := NewLive(LiveConfig{})
-	srv := httptest.NewServer(l)
-	defer srv.Close()
-	l.SetParked([]ParkedGroup{{Count: 2, Wait: Reason{Text: w.Text, Index: w.Index, Custom: w.Custom}}})
+	l, srv, pg := serveParked(t, park.Group{Reason: "waiting for the bounded test", Count: 2})
+	l.SetParked([]ParkedGroup{pg})
 	current := func() *snapshot {
 		l.snapMu.Lock()
 		defer l.snapMu.Unlock()
@@ -206,6 +182,26 @@ func TestLiveSnapshotsBounded(t *testing.T) {
 		}
 	}
 	t.Logf("20 requests with ?new=1: %d snapshots, %d served the last", len(snaps), held)
+}
+
+// serveParked parks g's goroutines and serves a Live page, not yet told
+// of them: the group to give SetParked is returned. Both end with the test.
+func serveParked(t *testing.T, g park.Group) (*Live, *httptest.Server, ParkedGroup) {
+	t.Helper()
+	p, err := park.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	parked, err := p.Park(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Release() })
+	w := parked[0].Wait
+	l := NewLive(LiveConfig{})
+	srv := httptest.NewServer(l)
+	t.Cleanup(srv.Close)
+	return l, srv, ParkedGroup{Count: g.Count, Wait: Reason{Text: w.Text, Index: w.Index, Custom: w.Custom}}
 }
 
 func get(t *testing.T, url string) (int, string) {
