@@ -152,6 +152,28 @@ func TestHTTPClientsShareADump(t *testing.T) {
 	p.interrupt(stallCount)
 }
 
+// waitingClients opens httpClients connections that each ask p's server
+// for a debug=2 dump, and returns once the server runs two goroutines more
+// for each than holding, as it does for a request waiting for a dump. They
+// are closed at the end of the test, if not before.
+func waitingClients(t *testing.T, p *proc, base, addr string, holding int) []net.Conn {
+	t.Helper()
+	var conns []net.Conn
+	for range httpClients {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		fmt.Fprintf(c, "GET /debug/pprof/goroutine?debug=2 HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+		conns = append(conns, c)
+	}
+	p.pollUntil(fmt.Sprintf("%d clients waiting", httpClients), func() bool {
+		return goroutines(t, base) >= holding+2*httpClients
+	})
+	return conns
+}
+
 // TestHTTPClientsThatLeaveCostNothing: 50 clients ask for a dump while
 // another client stalls one, then hang up. Their requests end at once,
 // though the dump they waited for is still held: the server's goroutine
@@ -167,19 +189,7 @@ func TestHTTPClientsThatLeaveCostNothing(t *testing.T) {
 	stalled := stallDump(t, addr)
 	holding := goroutines(t, base)
 
-	var conns []net.Conn
-	for range httpClients {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		fmt.Fprintf(c, "GET /debug/pprof/goroutine?debug=2 HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
-		conns = append(conns, c)
-	}
-	p.pollUntil(fmt.Sprintf("%d clients waiting", httpClients), func() bool {
-		return goroutines(t, base) >= holding+2*httpClients
-	})
+	conns := waitingClients(t, p, base, addr, holding)
 	for _, c := range conns {
 		c.Close()
 	}
@@ -210,19 +220,7 @@ func TestHTTPStopWithClientsWaiting(t *testing.T) {
 	base, addr := m[1], m[2]
 	stallDump(t, addr)
 	holding := goroutines(t, base)
-	var waiting []net.Conn
-	for range httpClients {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		fmt.Fprintf(c, "GET /debug/pprof/goroutine?debug=2 HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
-		waiting = append(waiting, c)
-	}
-	p.pollUntil(fmt.Sprintf("%d clients waiting", httpClients), func() bool {
-		return goroutines(t, base) >= holding+2*httpClients
-	})
+	waiting := waitingClients(t, p, base, addr, holding)
 	p.signal(os.Interrupt)
 	code, stderr := p.wait()
 	if code != 0 {
