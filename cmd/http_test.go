@@ -42,24 +42,34 @@ func TestStopWithAClientWaiting(t *testing.T) {
 	defer s.shutdown()
 	s.dumps.sem <- struct{}{} // a dump under way: the request waits its turn
 	got := getAsync(s.addr + "/debug/pprof/goroutine?debug=2")
-	// Bounded poll of the server's own state: the request joined a batch.
-	deadline := time.Now().Add(10 * time.Second)
-	for waiting := 0; waiting == 0; {
-		s.dumps.mu.Lock()
-		for _, b := range s.dumps.pending {
-			waiting += len(b.clients)
-		}
-		s.dumps.mu.Unlock()
-		if waiting == 0 && time.Now().After(deadline) {
-			t.Fatal("after 10s no request waits for a dump")
-		}
-		runtime.Gosched()
-	}
+	awaitWaiting(t, s, 1)
 	s.shutdown()
 	r := <-got
 	<-s.dumps.sem
 	if r.err != nil || r.code != http.StatusServiceUnavailable || !strings.Contains(r.body, "no dump") {
 		t.Fatalf("a request waiting as the server stopped: %d %q (%v), want 503 saying no dump was taken", r.code, r.body, r.err)
+	}
+}
+
+// awaitWaiting returns once n requests wait for a dump of s (they joined
+// a batch), by a bounded poll of the server's own state.
+func awaitWaiting(t *testing.T, s *pprofServer, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		waiting := 0
+		s.dumps.mu.Lock()
+		for _, b := range s.dumps.pending {
+			waiting += len(b.clients)
+		}
+		s.dumps.mu.Unlock()
+		if waiting >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 10s %d requests wait for a dump, want %d", waiting, n)
+		}
+		runtime.Gosched()
 	}
 }
 
@@ -124,19 +134,7 @@ func TestSlowClientDelaysNoOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	fast := getAsync(s.addr + path)
-	deadline := time.Now().Add(10 * time.Second)
-	for waiting := 0; waiting < 2; {
-		s.dumps.mu.Lock()
-		waiting = 0
-		for _, b := range s.dumps.pending {
-			waiting += len(b.clients)
-		}
-		s.dumps.mu.Unlock()
-		if waiting < 2 && time.Now().After(deadline) {
-			t.Fatalf("after 10s %d requests wait for a dump, want 2", waiting)
-		}
-		runtime.Gosched()
-	}
+	awaitWaiting(t, s, 2)
 	<-s.dumps.sem
 
 	// The slow client reads the start of its response, then nothing.
