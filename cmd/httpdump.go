@@ -26,9 +26,9 @@ const (
 // a dump is taken wait for the next one and share it: it is taken once into
 // memory, and each client's own handler sends it from those immutable bytes
 // at that client's pace, so a slow client delays neither the other clients
-// of its dump nor, beyond a bounded wait, the next dump. A request whose client leaves before its
-// dump starts costs nothing more; when every client of a dump has left, it
-// is not taken.
+// of its dump nor, beyond a bounded wait, the next dump. A request whose
+// client leaves before its dump starts costs nothing more; when every
+// client of a dump has left, it is not taken.
 //
 // Memory: at most maxDumpBuffers dumps' bytes are alive at once (a debug=2
 // dump is sent from the buffer it was taken into, with no copy). A dump's

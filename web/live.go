@@ -326,10 +326,10 @@ func parseBlock(b []byte) (*dump.Goroutine, error) {
 }
 
 // snapshotFor returns the snapshot to serve (a new one keeps goroutine
-// want's block, 0: none beyond the first few of each reason): a new one if there is none
-// or the last is older than max(maxAge, 4 × what it took); else the last,
-// unless fresh is set (?new=1), when a new one is taken if the last is
-// older than minGap. A goroutine missing from the last snapshot takes no
+// want's block, 0: none beyond the first few of each reason): a new one if
+// there is none or the last is older than max(maxAge, 4 × what it took);
+// else the last, unless fresh is set (?new=1), when a new one is taken if
+// the last is older than minGap. A goroutine missing from the last snapshot takes no
 // new one by itself: each snapshot stops the world four times, and a
 // client looping on ?new=1 or on ids that are not there would keep the
 // process stopped. held says why a new snapshot asked for was not taken
