@@ -116,12 +116,15 @@ func ParkUnlock(l *Mutex, reason WaitReason, traceReason TraceReason, traceskip 
 //go:linkname ready runtime.goready
 func ready(gp *G, traceskip int)`},
 			{Name: "park/park.go", Quoted: true, Text: `func (w *waiter) park(reason linked.WaitReason, trace linked.TraceReason, done *sync.WaitGroup) {
+	at := linked.Nanotime1()
 	linked.Lock(&w.mu)
 	if w.state.Load() == wakePending {
 		linked.Unlock(&w.mu)
 	} else {
 		gp := linked.Getg()
 		w.g.Store(gp)
+		w.id.Store(gp.ID())
+		w.at.Store(at)
 		w.state.Store(parked)
 		linked.ParkUnlock(&w.mu, reason, trace, 2)
 	}
