@@ -220,13 +220,11 @@ func splitDumps(r io.Reader, opt Options, atContext bool, ro readOptions) ([]*Su
 		return nil, err
 	}
 	sp.flushPending()
-	if len(sp.zs) <= 1 {
-		z := newSummarizer(opt)
-		z.plain = sp.plain
-		if len(sp.zs) == 1 {
-			z = sp.zs[0]
-		}
-		return []*Summary{z.finish(s)}, nil
+	if len(sp.zs) == 0 {
+		sp.next() // no goroutines: one empty dump
+	}
+	if len(sp.zs) == 1 {
+		return []*Summary{sp.zs[0].finish(s)}, nil
 	}
 	sums := make([]*Summary, len(sp.zs))
 	for i, z := range sp.zs {
