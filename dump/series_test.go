@@ -210,6 +210,10 @@ func TestReadDumpsAgreesWithReference(t *testing.T) {
 			if bytes.Count(in.b, []byte("goroutine 1 [")) < 2 && len(want) == 1 && want[0].Reading.Dumps > 1 {
 				// Dumps added up, and the parts of the file found them
 				// so: one summary, as ReadSummary's.
+				one, err := streamSummary(bytes.NewReader(in.b), Options{}, readOptions{plain: true})
+				if err != nil || !reflect.DeepEqual(mapped, []*Summary{one}) {
+					t.Errorf("%s, %s: from a file: %d dumps, want ReadSummary's one: %v\n got %s\nwant %s", name, in.shape, len(mapped), err, brief(mapped[0]), brief(one))
+				}
 				continue
 			}
 			if !reflect.DeepEqual(mapped, want) {
