@@ -147,7 +147,8 @@ type censusReader struct {
 	// started: document n's first token was read.
 	started bool
 	// held are document n's goroutines not yet handed over, heldBytes
-	// the size of their JSON; emitted counts those handed over.
+	// the size of their JSON (-1 once they are handed over as they come,
+	// see hold); emitted counts those handed over.
 	held      []*Goroutine
 	heldBytes int64
 	emitted   int
@@ -349,21 +350,19 @@ func (cr *censusReader) records(groups bool) (ok bool, err error) {
 // bytes are held, they and the rest of the document are handed over as
 // they come.
 func (cr *censusReader) hold(g *Goroutine, size int64) {
-	if cr.heldBytes >= 0 {
-		cr.held = append(cr.held, g)
-		cr.heldBytes += size + heldGoroutineCost
-		if cr.heldBytes <= censusHold {
-			return
-		}
-		g = nil
-		for _, h := range cr.held {
-			cr.emit(h)
-		}
-		cr.held, cr.heldBytes = nil, -1
-	}
-	if g != nil {
+	if cr.heldBytes < 0 {
 		cr.emit(g)
+		return
 	}
+	cr.held = append(cr.held, g)
+	cr.heldBytes += size + heldGoroutineCost
+	if cr.heldBytes <= censusHold {
+		return
+	}
+	for _, h := range cr.held {
+		cr.emit(h)
+	}
+	cr.held, cr.heldBytes = nil, -1
 }
 
 // emit hands g over to each, or keeps it in the snapshot.

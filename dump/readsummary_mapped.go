@@ -17,30 +17,49 @@ import (
 // agree with (reference_test.go, FuzzDebug2).
 
 // readMapped summarises the rest of f from a mapping of it; ok is false
-// when f cannot be mapped (read it then).
+// when f cannot be mapped or holds no text (read it then).
 func readMapped(f *os.File, opt Options) (sum *Summary, err error, ok bool) {
-	b, unmap, release, ok := mapFile(f)
-	if !ok {
-		return nil, nil, false
+	b, unmap, release, err, ok := mapText(f)
+	if !ok || err != nil {
+		return nil, err, ok
 	}
 	defer unmap()
+	sum, err = summarizeIn(b, opt, mappedParts(len(b)), release)
+	return sum, err, true
+}
+
+// mapText maps the rest of f when it is debug=2 text. ok is false, and f
+// back where it was, when f cannot be mapped or holds anything else (gzip,
+// a protobuf, a census's JSON): read that as a stream, so that memory does
+// not grow with the pages of the file read. On an error (ok is true) f is
+// unmapped already; otherwise the caller unmaps.
+func mapText(f *os.File) (b []byte, unmap func(), release func(from, to int), err error, ok bool) {
+	b, unmap, release, ok = mapFile(f)
+	if !ok {
+		return nil, nil, nil, nil, false
+	}
 	var text bool
 	if err := faultSafe(func() error {
 		text = isDebug2Text(b[:min(len(b), sniffLen)])
 		return nil
 	}); err != nil {
-		return nil, err, true
+		unmap()
+		return nil, nil, nil, err, true
 	}
 	if !text {
-		// Gzip, a protobuf: read as a stream, from where f was, so that
-		// memory does not grow with the pages of the file read.
+		unmap()
 		if _, err := f.Seek(-int64(len(b)), io.SeekCurrent); err != nil {
-			return nil, err, true
+			return nil, nil, nil, err, true
 		}
-		return nil, nil, false
+		return nil, nil, nil, nil, false
 	}
-	sum, err = summarizeIn(b, opt, max(1, min(runtime.GOMAXPROCS(0), len(b)/minPart)), release)
-	return sum, err, true
+	return b, unmap, release, nil, true
+}
+
+// mappedParts is how many parts a mapped text of n bytes is summarised
+// in: one per P, each at least minPart long.
+func mappedParts(n int) int {
+	return max(1, min(runtime.GOMAXPROCS(0), n/minPart))
 }
 
 // releaseWindow is how much text a reader of a mapped file reads between

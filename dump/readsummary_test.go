@@ -110,21 +110,14 @@ func TestReadSummaryShrunkFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "dump.txt")
-	if err := os.WriteFile(path, src, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := tempFile(t, "dump.txt", src)
 	defer f.Close()
 	b, unmap, _, ok := mapFile(f)
 	if !ok {
 		t.Skip("files are not mapped on this system")
 	}
 	defer unmap()
-	if err := os.Truncate(path, 0); err != nil {
+	if err := os.Truncate(f.Name(), 0); err != nil {
 		t.Fatal(err)
 	}
 	for _, parts := range []int{1, 3} {
@@ -146,14 +139,7 @@ func TestReadSummaryFileOffset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "two.txt")
-	if err := os.WriteFile(path, append(first, second...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := tempFile(t, "two.txt", append(first, second...))
 	defer f.Close()
 	if _, err := f.Seek(int64(len(first)), io.SeekStart); err != nil {
 		t.Fatal(err)

@@ -81,10 +81,12 @@ var fastPaths = []struct {
 	}},
 }
 
-// readFile writes b to a file and reads it back with ReadSummary (mapped,
-// where the system allows).
-func readFile(t testing.TB, b []byte, opt Options) (*Summary, error) {
-	path := filepath.Join(t.TempDir(), "dump")
+// tempFile writes b to a file named name in a new temporary directory and
+// opens it for reading: the caller closes it. Files are what the readers
+// map (mapfile_*.go).
+func tempFile(t testing.TB, name string, b []byte) *os.File {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +94,13 @@ func readFile(t testing.TB, b []byte, opt Options) (*Summary, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return f
+}
+
+// readFile writes b to a file and reads it back with ReadSummary (mapped,
+// where the system allows).
+func readFile(t testing.TB, b []byte, opt Options) (*Summary, error) {
+	f := tempFile(t, "dump", b)
 	defer f.Close()
 	return ReadSummary(f, opt)
 }
@@ -143,14 +152,7 @@ func TestMappedFileReleasedAsRead(t *testing.T) {
 		}
 		want := summarizeReference(ref, Options{})
 		for _, parts := range []int{1, 3} {
-			path := filepath.Join(t.TempDir(), "dump")
-			if err := os.WriteFile(path, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			f, err := os.Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			f := tempFile(t, "dump", b)
 			m, unmap, release, ok := mapFile(f)
 			f.Close()
 			if !ok {

@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"io"
 	"os"
-	"runtime"
 	"slices"
 )
 
@@ -52,31 +51,25 @@ func ReadDumps(r io.Reader, opt Options, atContext bool) ([]*Summary, error) {
 // it (readsummary_mapped.go): text that holds one dump is summarised in
 // parts, other text is split as it is read from the mapping, each with
 // the pages given back as they are read; anything else (gzip, a
-// protobuf, a census's JSON) is read from f as a stream. ok is false when f cannot be mapped, or is no text (read it
-// then, from where it was).
+// protobuf, a census's JSON) is read from f as a stream. ok is false
+// when f cannot be mapped, or is no text (read it then, from where it
+// was).
 func dumpsMapped(f *os.File, opt Options, atContext bool) (sums []*Summary, err error, ok bool) {
-	b, unmap, release, ok := mapFile(f)
-	if !ok {
-		return nil, nil, false
+	b, unmap, release, err, ok := mapText(f)
+	if !ok || err != nil {
+		return nil, err, ok
 	}
 	defer unmap()
-	var text, twice bool
+	var twice bool
 	if err := faultSafe(func() error {
-		text = isDebug2Text(b[:min(len(b), sniffLen)])
-		twice = text && occursTwice(b, []byte("goroutine 1 ["), release)
+		twice = occursTwice(b, []byte("goroutine 1 ["), release)
 		return nil
 	}); err != nil {
 		return nil, err, true
 	}
-	if !text {
-		if _, err := f.Seek(-int64(len(b)), io.SeekCurrent); err != nil {
-			return nil, err, true
-		}
-		return nil, nil, false
-	}
 	// "goroutine 1 [" twice: two dumps, perhaps behind a log prefix.
 	if !twice {
-		s, err := summarizeIn(b, opt, max(1, min(runtime.GOMAXPROCS(0), len(b)/minPart)), release)
+		s, err := summarizeIn(b, opt, mappedParts(len(b)), release)
 		if err != nil || s.Reading.Dumps <= 1 {
 			return []*Summary{s}, err, true
 		}
@@ -227,13 +220,11 @@ func splitDumps(r io.Reader, opt Options, atContext bool, ro readOptions) ([]*Su
 		return nil, err
 	}
 	sp.flushPending()
-	if len(sp.zs) <= 1 {
-		z := newSummarizer(opt)
-		z.plain = sp.plain
-		if len(sp.zs) == 1 {
-			z = sp.zs[0]
-		}
-		return []*Summary{z.finish(s)}, nil
+	if len(sp.zs) == 0 {
+		sp.next() // no goroutines: one empty dump
+	}
+	if len(sp.zs) == 1 {
+		return []*Summary{sp.zs[0].finish(s)}, nil
 	}
 	sums := make([]*Summary, len(sp.zs))
 	for i, z := range sp.zs {

@@ -33,14 +33,7 @@ func readDumps(t *testing.T, b []byte, atContext bool) ([]int, []*Summary) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "dumps.txt")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := tempFile(t, "dumps.txt", b)
 	defer f.Close()
 	fromFile, err := ReadDumps(f, Options{}, atContext)
 	if err != nil {
@@ -164,14 +157,7 @@ func FuzzReadDumps(f *testing.F) {
 				t.Fatalf("%d dumps of %d goroutines in all, ReadSummary read %d", len(sums), total, want.Matched)
 			}
 		}
-		path := filepath.Join(t.TempDir(), "dumps")
-		if err := os.WriteFile(path, in, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		file, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		file := tempFile(t, "dumps", in)
 		defer file.Close()
 		mapped, err := ReadDumps(file, Options{}, atContext)
 		if err != nil {
@@ -215,14 +201,7 @@ func TestReadDumpsAgreesWithReference(t *testing.T) {
 			if !reflect.DeepEqual(stream, want) {
 				t.Errorf("%s, %s: stream: %d dumps, reference %d; first\n got %s\nwant %s", name, in.shape, len(stream), len(want), brief(stream[0]), brief(want[0]))
 			}
-			path := filepath.Join(t.TempDir(), "dumps")
-			if err := os.WriteFile(path, in.b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			f, err := os.Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			f := tempFile(t, "dumps", in.b)
 			mapped, err := ReadDumps(f, Options{}, in.atContext)
 			f.Close()
 			if err != nil {
@@ -231,6 +210,10 @@ func TestReadDumpsAgreesWithReference(t *testing.T) {
 			if bytes.Count(in.b, []byte("goroutine 1 [")) < 2 && len(want) == 1 && want[0].Reading.Dumps > 1 {
 				// Dumps added up, and the parts of the file found them
 				// so: one summary, as ReadSummary's.
+				one, err := streamSummary(bytes.NewReader(in.b), Options{}, readOptions{plain: true})
+				if err != nil || !reflect.DeepEqual(mapped, []*Summary{one}) {
+					t.Errorf("%s, %s: from a file: %d dumps, want ReadSummary's one: %v\n got %s\nwant %s", name, in.shape, len(mapped), err, brief(mapped[0]), brief(one))
+				}
 				continue
 			}
 			if !reflect.DeepEqual(mapped, want) {

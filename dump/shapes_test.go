@@ -164,14 +164,7 @@ func readAllWays(t *testing.T, b []byte) *Summary {
 			t.Errorf("in %d parts:\n got %+v\nwant %+v", parts, got, want)
 		}
 	}
-	path := filepath.Join(t.TempDir(), "dump")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := tempFile(t, "dump", b)
 	defer f.Close()
 	mapped, err := ReadSummary(f, Options{})
 	if err != nil {
